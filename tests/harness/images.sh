@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Builds the local test images (no registry is reachable): a Debian trixie base from debootstrap, then
+# a systemd image with two kernel flavours. Images that exist are reused; HAILO_REBUILD_IMAGES=1 rebuilds.
+#   images.sh amd64|arm64 ...
+source "$(dirname "$0")/lib.sh"
+
+MIRROR=$(debian_mirror)
+
+kernel_packages() {
+  case "$1" in
+    amd64) echo "linux-image-amd64 linux-image-cloud-amd64" ;;
+    arm64) echo "linux-image-arm64 linux-image-rt-arm64" ;;
+  esac
+}
+
+build_base() {
+  local arch=$1 image=localhost/hailo-test/trixie-base:$1 root
+  if podman image exists "$image" && [ "${HAILO_REBUILD_IMAGES:-0}" != 1 ]; then return; fi
+  root=$(mktemp -d "${TMPDIR:-/tmp}/hailo-debootstrap.XXXXXX")
+  log "debootstrap trixie $arch (base image $image)"
+  debootstrap --arch="$arch" --variant=minbase \
+    --include=systemd,systemd-sysv,dbus,python3,python3-apt,ca-certificates,procps \
+    trixie "$root" "$MIRROR" >"$CACHE_DIR/debootstrap-$arch.log" 2>&1 \
+    || { tail -n 20 "$CACHE_DIR/debootstrap-$arch.log"; die "debootstrap $arch failed"; }
+  tar -C "$root" -c . | podman import --arch "$arch" - "$image" >/dev/null
+  rm -rf "$root"
+}
+
+build_systemd() {
+  local arch=$1 image=localhost/hailo-test/trixie-systemd:$1 emulated=no
+  if podman image exists "$image" && [ "${HAILO_REBUILD_IMAGES:-0}" != 1 ]; then return; fi
+  [ "$arch" = amd64 ] || emulated=yes
+  log "building $image"
+  podman build --pull=never --arch "$arch" \
+    --build-arg BASE=localhost/hailo-test/trixie-base:"$arch" \
+    --build-arg KERNEL_PACKAGES="$(kernel_packages "$arch")" \
+    --build-arg EMULATED="$emulated" \
+    -t "$image" "$REPO_ROOT/tests/images/trixie-systemd" >"$CACHE_DIR/image-$arch.log" 2>&1 \
+    || { tail -n 30 "$CACHE_DIR/image-$arch.log"; die "building $image failed"; }
+}
+
+mkdir -p "$CACHE_DIR"
+for arch in "$@"; do
+  case "$arch" in
+    amd64) ;;
+    arm64) "$HARNESS_DIR/binfmt.sh" ;;
+    *) die "unknown architecture $arch" ;;
+  esac
+  build_base "$arch"
+  build_systemd "$arch"
+done

@@ -1,0 +1,22 @@
+# shellcheck shell=bash
+# Shared helpers for the test harness scripts.
+set -euo pipefail
+
+HARNESS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$HARNESS_DIR/../.." && pwd)
+CACHE_DIR=${HAILO_TEST_CACHE:-$REPO_ROOT/.cache}
+VENV=${HAILO_TEST_VENV:-$REPO_ROOT/.venv}
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
+
+# The Debian mirror this machine's apt uses, so that test images use the same one.
+debian_mirror() {
+  local uri
+  uri=$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | grep -v security | head -n1 || true)
+  if [ -z "$uri" ]; then
+    uri=$(grep -hs '^deb ' /etc/apt/sources.list | awk '{print $2}' | grep -v security | head -n1 || true)
+  fi
+  [ -n "$uri" ] || die "cannot find a Debian mirror in apt's sources"
+  printf '%s\n' "$uri"
+}

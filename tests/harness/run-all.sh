@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The project's test suite: sets up the machine, then runs every stage, prints a summary, and exits non-zero
+# when any stage failed. Stages: lint, build, sanity, units, molecule. `run-all.sh STAGE...` runs only those.
+source "$(dirname "$0")/lib.sh"
+set +e
+
+STAGES=("$@")
+[ ${#STAGES[@]} -gt 0 ] || STAGES=(lint build sanity units molecule)
+SCENARIOS=${HAILO_MOLECULE_SCENARIOS:-"toolchain toolchain_errors"}
+export PATH="$VENV/bin:$PATH"
+export ANSIBLE_COLLECTIONS_PATH="$REPO_ROOT/collections"
+export PYTHONDONTWRITEBYTECODE=1
+RESULTS=()
+FAILED=0
+
+run_stage() {
+  local name=$1 start rc
+  shift
+  log "stage $name"
+  start=$(date +%s)
+  "$@"
+  rc=$?
+  RESULTS+=("$(printf '%-24s %-6s %5ss' "$name" "$([ $rc = 0 ] && echo PASS || echo FAIL)" "$(( $(date +%s) - start ))")")
+  [ $rc = 0 ] || FAILED=1
+  return $rc
+}
+
+stage_lint() {
+  (cd "$REPO_ROOT" && ansible-lint --profile production --offline)
+}
+
+stage_build() {
+  local out="$REPO_ROOT/build/collection" home
+  rm -rf "$out" && mkdir -p "$out/install"
+  (cd "$REPO_ROOT" && ansible-galaxy collection build --force --output-path "$out") || return 1
+  ansible-galaxy collection install --offline -p "$out/install" "$out"/hailo_open-hailo-*.tar.gz || return 1
+  # The built collection must resolve by FQCN on its own, without this checkout.
+  home=$(mktemp -d)
+  (cd "$home" && ANSIBLE_COLLECTIONS_PATH="$out/install" "$HARNESS_DIR/check-built-collection.sh") || return 1
+  rm -rf "$home"
+}
+
+stage_sanity() {
+  local dest="$REPO_ROOT/build/sanity/ansible_collections/hailo_open/hailo"
+  rm -rf "$REPO_ROOT/build/sanity" && mkdir -p "$dest"
+  rsync -a --exclude /.venv --exclude /.cache --exclude /build --exclude /collections --exclude /.git \
+    "$REPO_ROOT/" "$dest/" || return 1
+  (cd "$dest" && git init -q && git add -A && \
+    ANSIBLE_COLLECTIONS_PATH= ansible-test sanity --color no --python "$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')" \
+      --requirements plugins/ 2>&1 | grep -v '^WARNING: Location')
+  return "${PIPESTATUS[0]}"
+}
+
+stage_units() {
+  (cd "$REPO_ROOT" && PYTHONPATH="$REPO_ROOT/collections" python -m pytest -p no:cacheprovider -q tests/unit)
+}
+
+stage_molecule() {
+  local scenario rc=0
+  "$HARNESS_DIR/images.sh" amd64 arm64 || return 1
+  for scenario in $SCENARIOS; do
+    # systemd containers may wipe binfmt registrations; re-check before every scenario.
+    "$HARNESS_DIR/binfmt.sh" || return 1
+    run_stage "molecule:$scenario" bash -c "cd '$REPO_ROOT' && molecule test -s '$scenario'" || rc=1
+  done
+  return $rc
+}
+
+START=$(date +%s)
+run_stage setup "$HARNESS_DIR/host-setup.sh" || { echo "setup failed"; exit 1; }
+for stage in "${STAGES[@]}"; do
+  case "$stage" in
+    lint|build|sanity|units) run_stage "$stage" "stage_$stage" ;;
+    molecule) stage_molecule || FAILED=1 ;;
+    *) die "unknown stage $stage" ;;
+  esac
+done
+
+printf '\n==== summary (%ss) ====\n' "$(( $(date +%s) - START ))"
+printf '%s\n' "${RESULTS[@]}"
+passed=$(printf '%s\n' "${RESULTS[@]}" | grep -c ' PASS ')
+failed=$(printf '%s\n' "${RESULTS[@]}" | grep -c ' FAIL ')
+printf '%s passed, %s failed\n' "$passed" "$failed"
+exit $FAILED

@@ -1,0 +1,215 @@
+"""Unit tests for plugins/module_utils/kernels.py."""
+
+import os
+
+import pytest
+
+from ansible_collections.hailo_open.hailo.plugins.module_utils import kernels
+
+# `apt-cache policy` output as apt 3.0 (trixie) prints it, for one known and one installed package;
+# unknown packages produce no lines at all.
+APT_POLICY = """linux-headers-6.12.117+deb13-arm64:
+  Installed: (none)
+  Candidate: 6.12.117-1
+  Version table:
+     6.12.117-1 500
+        500 http://mirror.example/debian trixie/main arm64 Packages
+linux-headers-6.12.117+deb13-rt-arm64:
+  Installed: 6.12.117-1
+  Candidate: 6.12.117-1
+  Version table:
+ *** 6.12.117-1 500
+        500 http://mirror.example/debian trixie/main arm64 Packages
+        100 /var/lib/dpkg/status
+linux-headers-rpi-2712:
+  Installed: (none)
+  Candidate: (none)
+  Version table:
+"""
+
+
+@pytest.mark.parametrize('release, flavour', [
+    ('6.12.47+rpt-rpi-2712', 'rpi-2712'),
+    ('6.12.47+rpt-rpi-v8', 'rpi-v8'),
+    ('6.12.117+deb13-arm64', 'arm64'),
+    ('6.12.117+deb13-cloud-amd64', 'cloud-amd64'),
+    ('6.1.0-28-arm64', 'arm64'),
+    ('6.1.0-28-rt-amd64', 'rt-amd64'),
+    ('6.6.31+rpt-rpi-2712', 'rpi-2712'),
+    ('6.12.0', None),
+    ('custom', None),
+    ('', None),
+])
+def test_kernel_flavour(release, flavour):
+    assert kernels.kernel_flavour(release) == flavour
+
+
+@pytest.mark.parametrize('text, size', [
+    ('CONFIG_ARM64=y\nCONFIG_ARM64_16K_PAGES=y\nCONFIG_ARM64_PAGE_SHIFT=14\n', 16384),
+    ('CONFIG_ARM64=y\nCONFIG_ARM64_4K_PAGES=y\n', 4096),
+    ('CONFIG_ARM64_64K_PAGES=y\n', 65536),
+    ('CONFIG_X86_64=y\n', 4096),
+    ('# CONFIG_ARM64_16K_PAGES is not set\nCONFIG_ARM64_4K_PAGES=y\n', 4096),
+    ('CONFIG_ARM64_16K_PAGES=m\n', None),
+    ('', None),
+    (None, None),
+])
+def test_page_size_from_config(text, size):
+    assert kernels.page_size_from_config(text) == size
+
+
+def make_kernel(root, release, config=None, headers=False, builtin=True):
+    modules = root / 'lib/modules' / release
+    modules.mkdir(parents=True)
+    if builtin:
+        (modules / 'modules.builtin').write_text('')
+    if config is not None:
+        boot = root / 'boot'
+        boot.mkdir(exist_ok=True)
+        (boot / ('config-%s' % release)).write_text(config)
+    if headers:
+        src = root / 'usr/src' / ('linux-headers-%s' % release)
+        src.mkdir(parents=True)
+        (src / 'Makefile').write_text('')
+        os.symlink(str(src), str(modules / 'build'))
+
+
+def test_installed_kernels_lists_complete_trees_sorted(tmp_path):
+    make_kernel(tmp_path, '6.12.47+rpt-rpi-v8', config='CONFIG_ARM64_4K_PAGES=y\n')
+    make_kernel(tmp_path, '6.12.47+rpt-rpi-2712', headers=True)
+    make_kernel(tmp_path, '6.9.1+rpt-rpi-2712')
+    # Left-over updates/dkms of a removed kernel: not a kernel.
+    make_kernel(tmp_path, '6.6.20+rpt-rpi-2712', builtin=False)
+    result = kernels.installed_kernels(str(tmp_path / 'lib/modules'), str(tmp_path / 'boot'))
+    assert [k['release'] for k in result] == ['6.9.1+rpt-rpi-2712', '6.12.47+rpt-rpi-2712', '6.12.47+rpt-rpi-v8']
+    by_release = dict((k['release'], k) for k in result)
+    assert by_release['6.12.47+rpt-rpi-2712'] == {
+        'release': '6.12.47+rpt-rpi-2712',
+        'flavour': 'rpi-2712',
+        'page_size': 16384,  # no config file: from the flavour
+        'modules_dir': str(tmp_path / 'lib/modules/6.12.47+rpt-rpi-2712'),
+        'headers_path': str(tmp_path / 'usr/src/linux-headers-6.12.47+rpt-rpi-2712'),
+    }
+    assert by_release['6.12.47+rpt-rpi-v8']['page_size'] == 4096
+    assert by_release['6.12.47+rpt-rpi-v8']['headers_path'] is None
+
+
+def test_page_size_config_wins_over_flavour_and_unknown_stays_none(tmp_path):
+    make_kernel(tmp_path, '6.12.1+rpt-rpi-2712', config='CONFIG_ARM64_4K_PAGES=y\n')
+    make_kernel(tmp_path, '6.12.1-custom')
+    make_kernel(tmp_path, '6.12.117+deb13-cloud-amd64')
+    result = dict((k['release'], k['page_size'])
+                  for k in kernels.installed_kernels(str(tmp_path / 'lib/modules'), str(tmp_path / 'boot')))
+    assert result == {'6.12.1+rpt-rpi-2712': 4096, '6.12.1-custom': None, '6.12.117+deb13-cloud-amd64': 4096}
+
+
+def test_installed_kernels_without_module_root(tmp_path):
+    assert kernels.installed_kernels(str(tmp_path / 'missing')) == []
+
+
+def test_headers_path_needs_a_makefile(tmp_path):
+    (tmp_path / '6.1/build').mkdir(parents=True)
+    assert kernels.headers_path('6.1', str(tmp_path)) is None
+    (tmp_path / '6.1/build/Makefile').write_text('')
+    assert kernels.headers_path('6.1', str(tmp_path)) == str(tmp_path / '6.1/build')
+
+
+@pytest.mark.parametrize('kernel, pi_os, packages', [
+    ({'release': '6.12.47+rpt-rpi-2712', 'flavour': 'rpi-2712'}, True,
+     ['linux-headers-6.12.47+rpt-rpi-2712', 'linux-headers-rpi-2712']),
+    ({'release': '6.12.47+rpt-rpi-2712', 'flavour': 'rpi-2712'}, False, ['linux-headers-6.12.47+rpt-rpi-2712']),
+    ({'release': '6.12.117+deb13-arm64', 'flavour': 'arm64'}, True, ['linux-headers-6.12.117+deb13-arm64']),
+    ({'release': 'custom', 'flavour': None}, True, ['linux-headers-custom']),
+])
+def test_headers_packages(kernel, pi_os, packages):
+    assert kernels.headers_packages(kernel, pi_os) == packages
+
+
+KERNELS = [
+    {'release': '6.12.117+deb13-amd64', 'flavour': 'amd64'},
+    {'release': '6.12.117+deb13-cloud-amd64', 'flavour': 'cloud-amd64'},
+]
+
+
+def test_select_all_installed_kernels_on_a_real_host():
+    targets, notes = kernels.select_target_kernels(KERNELS, '6.12.117+deb13-amd64', False)
+    assert targets == KERNELS
+    assert notes == []
+
+
+def test_select_in_container_skips_the_foreign_running_kernel_with_a_note():
+    targets, notes = kernels.select_target_kernels(KERNELS, '6.1.0-40-amd64', True)
+    assert targets == KERNELS
+    assert len(notes) == 1 and '6.1.0-40-amd64' in notes[0] and 'container' in notes[0]
+
+
+def test_select_on_a_host_whose_running_kernel_was_removed():
+    targets, notes = kernels.select_target_kernels(KERNELS, '6.1.0-40-amd64', False)
+    assert targets == KERNELS
+    assert 'no module tree' in notes[0]
+
+
+def test_select_requested_subset():
+    targets, _ = kernels.select_target_kernels(KERNELS, '6.12.117+deb13-amd64', False, ['6.12.117+deb13-cloud-amd64'])
+    assert targets == [KERNELS[1]]
+
+
+def test_select_requested_kernel_not_installed():
+    with pytest.raises(ValueError, match=r'9\.9\.9-x-arm64 are not installed.*installed: 6\.12\.117\+deb13-amd64'):
+        kernels.select_target_kernels(KERNELS, '6.12.117+deb13-amd64', False, ['9.9.9-x-arm64'])
+
+
+def test_select_without_any_kernel():
+    with pytest.raises(ValueError, match='No installed kernel'):
+        kernels.select_target_kernels([], '6.1.0-40-amd64', True)
+
+
+def test_parse_apt_policy():
+    policy = kernels.parse_apt_policy(APT_POLICY)
+    assert policy == {
+        'linux-headers-6.12.117+deb13-arm64': {'installed': None, 'candidate': '6.12.117-1'},
+        'linux-headers-6.12.117+deb13-rt-arm64': {'installed': '6.12.117-1', 'candidate': '6.12.117-1'},
+        'linux-headers-rpi-2712': {'installed': None, 'candidate': None},
+    }
+    assert kernels.parse_apt_policy('') == {}
+    assert kernels.parse_apt_policy('N: Unable to locate package foo\n') == {}
+
+
+def test_plan_headers():
+    policy = kernels.parse_apt_policy(APT_POLICY)
+    targets = [
+        {'release': '6.12.117+deb13-arm64', 'flavour': 'arm64', 'headers_path': None},
+        {'release': '6.12.117+deb13-rt-arm64', 'flavour': 'rt-arm64', 'headers_path': '/usr/src/x'},
+        # Headers installed by hand, no package in the archive: fine.
+        {'release': '6.12.9-custom-arm64', 'flavour': 'custom-arm64', 'headers_path': '/usr/src/y'},
+        # No headers and nothing to install: unavailable.
+        {'release': '6.12.1+rpt-rpi-2712', 'flavour': 'rpi-2712', 'headers_path': None},
+    ]
+    to_install, unavailable = kernels.plan_headers(targets, policy, raspberry_pi_os=True)
+    assert to_install == ['linux-headers-6.12.117+deb13-arm64', 'linux-headers-6.12.117+deb13-rt-arm64']
+    assert unavailable == [{'release': '6.12.1+rpt-rpi-2712',
+                            'packages_tried': ['linux-headers-6.12.1+rpt-rpi-2712', 'linux-headers-rpi-2712']}]
+
+
+def test_plan_headers_pi_os_adds_flavour_metapackage_when_available():
+    policy = {'linux-headers-6.12.47+rpt-rpi-2712': {'installed': None, 'candidate': '1:6.12.47-1+rpt1'},
+              'linux-headers-rpi-2712': {'installed': None, 'candidate': '1:6.12.47-1+rpt1'}}
+    to_install, unavailable = kernels.plan_headers(
+        [{'release': '6.12.47+rpt-rpi-2712', 'flavour': 'rpi-2712', 'headers_path': None}], policy, True)
+    assert to_install == ['linux-headers-6.12.47+rpt-rpi-2712', 'linux-headers-rpi-2712']
+    assert unavailable == []
+
+
+def test_headers_unavailable_message():
+    assert kernels.headers_unavailable_message([]) is None
+    msg = kernels.headers_unavailable_message([{'release': '6.1.9-x-arm64', 'packages_tried': ['linux-headers-6.1.9-x-arm64']}])
+    assert 'kernel 6.1.9-x-arm64 (tried linux-headers-6.1.9-x-arm64)' in msg
+    assert 'toolchain_kernels' in msg
+
+
+def test_apt_lists_present(tmp_path):
+    assert kernels.apt_lists_present(str(tmp_path / 'none')) is False
+    (tmp_path / 'lock').write_text('')
+    assert kernels.apt_lists_present(str(tmp_path)) is False
+    (tmp_path / 'mirror_dists_trixie_main_binary-arm64_Packages').write_text('')
+    assert kernels.apt_lists_present(str(tmp_path)) is True
