@@ -20,7 +20,7 @@ description:
   - With O(check_headers=true), asks apt which header packages can be installed for the target kernels.
   - Read-only; returns facts under C(ansible_facts['hailo_kernels']).
 author:
-  - hailo_open.hailo contributors
+  - hailo_open.hailo contributors (@hailo-open)
 attributes:
   check_mode:
     support: full

@@ -6,11 +6,16 @@ source "$(dirname "$0")/lib.sh"
 modules=$(cd "$REPO_ROOT/plugins/modules" && ls ./*.py | sed 's|^\./||; s|\.py$||')
 roles=$(cd "$REPO_ROOT/roles" && ls)
 for module in $modules; do
-  ansible-doc -t module "hailo_open.hailo.$module" >/dev/null || die "ansible-doc hailo_open.hailo.$module failed"
+  # ansible-doc exits 0 with only a warning for a module it cannot find: check the JSON it returns.
+  ansible-doc --json -t module "hailo_open.hailo.$module" 2>/dev/null \
+    | python3 -c 'import json, sys; d = json.load(sys.stdin); sys.exit(0 if d and all(v.get("doc") for v in d.values()) else 1)' \
+    || die "ansible-doc hailo_open.hailo.$module does not render"
   echo "module hailo_open.hailo.$module: documentation renders"
 done
 for role in $roles; do
-  ansible-doc -t role "hailo_open.hailo.$role" >/dev/null || die "ansible-doc -t role hailo_open.hailo.$role failed"
+  ansible-doc --json -t role "hailo_open.hailo.$role" 2>/dev/null \
+    | python3 -c 'import json, sys; d = json.load(sys.stdin); sys.exit(0 if d else 1)' \
+    || die "ansible-doc -t role hailo_open.hailo.$role does not render"
   echo "role hailo_open.hailo.$role: argument spec renders"
 done
 cat > playbook.yml <<PLAY

@@ -33,23 +33,32 @@ stage_build() {
   local out="$REPO_ROOT/build/collection" home
   rm -rf "$out" && mkdir -p "$out/install"
   (cd "$REPO_ROOT" && ansible-galaxy collection build --force --output-path "$out") || return 1
-  ansible-galaxy collection install --offline -p "$out/install" "$out"/hailo_open-hailo-*.tar.gz || return 1
+  ansible-galaxy collection install --offline --force -p "$out/install" "$out"/hailo_open-hailo-*.tar.gz || return 1
   # The built collection must resolve by FQCN on its own, without this checkout.
   home=$(mktemp -d)
   (cd "$home" && ANSIBLE_COLLECTIONS_PATH="$out/install" "$HARNESS_DIR/check-built-collection.sh") || return 1
   rm -rf "$home"
 }
 
-stage_sanity() {
-  local dest="$REPO_ROOT/build/sanity/ansible_collections/hailo_open/hailo"
+stage_sanity() (
+  local dest="$REPO_ROOT/build/sanity/ansible_collections/hailo_open/hailo" pip_version cache
+  # ansible-test downloads a pip bootstrap script from a host these machines cannot reach; provide our own.
+  pip_version=$(python - <<'PY'
+import re, ansible_test._internal.python_requirements as r
+print(re.search(r"pip='([0-9.]+)'", open(r.__file__).read()).group(1))
+PY
+)
+  # ansible-test keeps its venvs under ~/.ansible/test: give it a home of its own inside the cache.
+  export HOME="$CACHE_DIR/ansible-test-home"
+  cache="$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
+  mkdir -p "$(dirname "$cache")" && cp "$HARNESS_DIR/ansible-test-get-pip.py" "$cache"
   rm -rf "$REPO_ROOT/build/sanity" && mkdir -p "$dest"
   rsync -a --exclude /.venv --exclude /.cache --exclude /build --exclude /collections --exclude /.git \
     "$REPO_ROOT/" "$dest/" || return 1
   (cd "$dest" && git init -q && git add -A && \
     ANSIBLE_COLLECTIONS_PATH= ansible-test sanity --color no --python "$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')" \
       --requirements plugins/ 2>&1 | grep -v '^WARNING: Location')
-  return "${PIPESTATUS[0]}"
-}
+)
 
 stage_units() {
   (cd "$REPO_ROOT" && PYTHONPATH="$REPO_ROOT/collections" python -m pytest -p no:cacheprovider -q tests/unit)

@@ -1,0 +1,163 @@
+# -*- coding: utf-8 -*-
+# Copyright: hailo_open.hailo contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""hailortcli_scan with run_command patched; command outputs come from data/hailortcli (see test_hailortcli.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+from ansible_collections.hailo_open.hailo.plugins.modules import hailortcli_scan
+
+DATA = os.path.join(os.path.dirname(__file__), '..', 'data', 'hailortcli')
+CLI = '/usr/local/bin/hailortcli'
+
+
+def data(name):
+    with open(os.path.join(DATA, name)) as handle:
+        return handle.read()
+
+
+class Exit(Exception):
+    pass
+
+
+@pytest.fixture
+def commands(monkeypatch):
+    """Map of argument tuple -> (rc, stdout, stderr); records every call."""
+    table = {}
+    calls = []
+
+    def run_command(self, args, environ_update=None, **kwargs):
+        calls.append((tuple(args[1:]), environ_update))
+        return table[tuple(args[1:])]
+
+    def exit_json(self, **result):
+        raise Exit(dict(result, failed=False))
+
+    def fail_json(self, **result):
+        raise Exit(dict(result, failed=True))
+
+    monkeypatch.setattr(basic.AnsibleModule, 'run_command', run_command)
+    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
+    monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path', lambda self, name, required=False, opt_dirs=None: CLI)
+    table['calls'] = calls
+    return table
+
+
+def run(args=None):
+    with patch_module_args(args or {}):
+        with pytest.raises(Exit) as caught:
+            hailortcli_scan.main()
+    return caught.value.args[0]
+
+
+def test_one_device_identified(commands):
+    commands[('--version',)] = (0, data('version.stdout'), '')
+    commands[('scan',)] = (0, data('scan-one.stdout'), '')
+    commands[('fw-control', 'identify', '-s', '0001:01:00.0')] = (0, data('identify-hailo8.stdout'), '')
+    result = run()
+    assert result['failed'] is False and result['changed'] is False
+    assert result['hailortcli_version'] == '4.23.0'
+    [device] = result['devices']
+    assert (device['id'], device['architecture'], device['firmware_version']) == ('0001:01:00.0', 'HAILO8', '4.23.0')
+    assert result['rc'] == 0 and result['stdout'] == data('identify-hailo8.stdout')
+    assert all(env == {'LC_ALL': 'C', 'HAILORT_LOGGER_PATH': 'NONE'} for _args, env in commands['calls'])
+    json.dumps(result)
+
+
+def test_two_devices_each_identified_separately(commands):
+    first, second = data('identify-two.stdout').split('\n\n', 1)
+    commands[('--version',)] = (0, data('version.stdout'), '')
+    commands[('scan',)] = (0, data('scan-two.stdout'), '')
+    commands[('fw-control', 'identify', '-s', '0001:03:00.0')] = (0, first + '\n\n', '')
+    commands[('fw-control', 'identify', '-s', '0001:04:00.0')] = (0, second, '')
+    result = run()
+    assert [(d['id'], d['architecture']) for d in result['devices']] == [
+        ('0001:03:00.0', 'HAILO8'), ('0001:04:00.0', 'HAILO8L')]
+
+
+def test_no_device_is_not_a_failure(commands):
+    commands[('--version',)] = (0, data('version.stdout'), '')
+    commands[('scan',)] = (0, data('scan-none.stdout'), '')
+    result = run()
+    assert result['failed'] is False and result['devices'] == []
+    assert [args for args, _env in commands['calls']] == [('--version',), ('scan',)]
+
+
+def test_identify_false_lists_only(commands):
+    commands[('--version',)] = (0, data('version.stdout'), '')
+    commands[('scan',)] = (0, data('scan-two.stdout'), '')
+    result = run({'identify': False})
+    assert [(d['id'], d['identified']) for d in result['devices']] == [
+        ('0001:03:00.0', False), ('0001:04:00.0', False)]
+
+
+def test_silent_identify_fails(commands):
+    commands[('--version',)] = (0, data('version.stdout'), '')
+    commands[('scan',)] = (0, data('scan-one.stdout'), '')
+    commands[('fw-control', 'identify', '-s', '0001:01:00.0')] = (0, data('identify-empty.stdout'), '')
+    result = run()
+    assert result['failed'] is True
+    assert 'printed no Device Architecture for 0001:01:00.0' in result['msg']
+    assert result['devices'][0]['identified'] is False
+
+
+def test_identify_failure_is_decoded(commands):
+    commands[('--version',)] = (0, data('version.stdout'), '')
+    commands[('scan',)] = (0, data('scan-one.stdout'), '')
+    commands[('fw-control', 'identify', '-s', '0001:01:00.0')] = (
+        76, data('identify-driver-mismatch.stdout'), data('identify-driver-mismatch.stderr'))
+    result = run()
+    assert result['failed'] is True and result['rc'] == 76
+    assert 'HAILO_INVALID_DRIVER_VERSION' in result['msg']
+    assert result['status']['details'] == {'driver': '4.20.0', 'library': '4.23.0'}
+
+
+def test_cli_library_mismatch(commands):
+    commands[('--version',)] = (255, '', data('version-library-mismatch.stderr'))
+    result = run()
+    assert result['failed'] is True
+    assert 'HAILORT_CLI_LIBRARY_VERSION_MISMATCH' in result['msg']
+    assert result['status']['details'] == {'library': '4.20.0', 'cli': '4.23.0'}
+
+
+def test_unrecognised_scan_output_fails(commands):
+    commands[('--version',)] = (0, data('version.stdout'), '')
+    commands[('scan',)] = (0, 'something else\n', '')
+    result = run()
+    assert result['failed'] is True and 'unrecognised' in result['msg']
+
+
+def test_missing_binary(commands, monkeypatch):
+    monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path', lambda self, name, required=False, opt_dirs=None: None)
+    result = run()
+    assert result['failed'] is True and 'hailortcli_path' in result['msg']
+
+
+def test_hailortcli_path_not_executable(commands, tmp_path):
+    result = run({'hailortcli_path': str(tmp_path / 'hailortcli')})
+    assert result['failed'] is True
+    assert result['msg'] == 'hailortcli_path %s is not an executable file.' % (tmp_path / 'hailortcli')
+
+
+def test_hailortcli_path_used(commands, tmp_path, monkeypatch):
+    cli = tmp_path / 'hailortcli'
+    cli.write_text('')
+    cli.chmod(0o755)
+    seen = []
+    outputs = {'--version': data('version.stdout'), 'scan': data('scan-none.stdout')}
+
+    def run_command(self, args, **kwargs):
+        seen.append(args[0])
+        return 0, outputs[args[1]], ''
+
+    monkeypatch.setattr(basic.AnsibleModule, 'run_command', run_command)
+    result = run({'hailortcli_path': str(cli)})
+    assert result['failed'] is False and seen == [str(cli), str(cli)]
