@@ -10,6 +10,8 @@ import hashlib
 import os
 import re
 
+from ansible_collections.hailo_open.hailo.plugins.module_utils import dkms
+
 MODULE_NAME = 'hailo_pci'
 
 # modprobe.d directories, highest precedence first (a file name in an earlier directory hides the same
@@ -28,14 +30,6 @@ _DPKG_PRESENT_STATES = ('installed', 'half-configured', 'unpacked', 'half-instal
                         'triggers-pending')
 
 _LIBHAILORT_RE = re.compile(r'^libhailort\.so\.(?P<version>\d+\.\d+\.\d+)$')
-# dkms 3.x: "hailo_pci/4.23.0, 6.12.117+deb13-amd64, x86_64: installed (notes)"; dkms 2.x separates the
-# module and its version with ", " instead of "/". A module that is only added has no kernel nor arch.
-_DKMS_LINE_RE = re.compile(
-    r'^(?P<module>[^,/:\s]+)(?:/|, )(?P<version>[^,:\s]+)'
-    r'(?:, (?P<kernel>[^,:\s]+), (?P<arch>[^,:\s]+))?'
-    r': (?P<state>[a-z-]+)(?P<rest>.*)$')
-_PARENTHESISED_RE = re.compile(r'\(([^()]*)\)')
-
 
 def normalise_module_name(name):
     return (name or '').replace('-', '_')
@@ -108,26 +102,8 @@ def read_modprobe_config(dirs=MODPROBE_DIRS, module=MODULE_NAME):
 
 
 def parse_dkms_status(text, module=MODULE_NAME):
-    """Parse ``dkms status`` (dkms 2.x and 3.x formats) into entries for ``module``.
-
-    Each entry: ``{'module', 'version', 'kernel', 'arch', 'state', 'notes'}``; ``notes`` are the parenthesised
-    remarks (``WARNING! Diff between built and installed module!``, ``original_module exists``).
-    Lines that are not status lines (errors, warnings) are skipped.
-    """
-    entries = []
-    for line in (text or '').splitlines():
-        match = _DKMS_LINE_RE.match(line.strip())
-        if not match or match.group('module') != module:
-            continue
-        entries.append({
-            'module': match.group('module'),
-            'version': match.group('version'),
-            'kernel': match.group('kernel'),
-            'arch': match.group('arch'),
-            'state': match.group('state'),
-            'notes': [note.strip() for note in _PARENTHESISED_RE.findall(match.group('rest'))],
-        })
-    return entries
+    """The ``dkms status`` entries (dkms 2.x and 3.x formats, see ``dkms.parse_status``) of ``module``."""
+    return [entry for entry in dkms.parse_status(text) if entry['module'] == module]
 
 
 def parse_modinfo(text):

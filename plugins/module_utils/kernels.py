@@ -214,3 +214,20 @@ def apt_lists_present(lists_dir='/var/lib/apt/lists'):
         return any('_Packages' in name for name in os.listdir(lists_dir))
     except (IOError, OSError):
         return False
+
+
+def newer_kernel_installed(kernels, running_release):
+    """The newest installed release of the running kernel's flavour when it is newer than the running one, else None.
+
+    After an upgrade the new kernel is installed next to the running one; booting it needs a reboot.
+    """
+    flavour = kernel_flavour(running_release)
+    if flavour is None:
+        return None
+    same_flavour = [k['release'] for k in kernels if k.get('flavour') == flavour]
+    if not same_flavour:
+        return None
+    newest = max(same_flavour, key=_release_sort_key)
+    if _release_sort_key(newest) > _release_sort_key(running_release):
+        return newest
+    return None

@@ -264,7 +264,9 @@ ansible_facts:
               description: Whether C(dkms) is installed.
               type: bool
             entries:
-              description: C(module), C(version), C(kernel), C(arch), C(state) and C(notes) of every status line.
+              description: >-
+                C(module), C(version), C(kernel), C(arch), C(state), C(weak_from) and C(notes) of every status
+                line (see M(hailo_open.hailo.dkms)).
               type: list
               elements: dict
             error:

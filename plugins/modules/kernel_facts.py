@@ -149,6 +149,16 @@ ansible_facts:
           type: list
           elements: str
           sample: [linux-headers-6.12.117+deb13-arm64]
+        newer_kernel:
+          description: >-
+            The newest installed kernel of the running kernel's flavour when it is newer than the running one
+            (an upgrade installed it; booting it needs a reboot), else null.
+          type: str
+          sample: 6.12.50+rpt-rpi-2712
+        reboot_required:
+          description: Whether a newer kernel waits (RV(ansible_facts.hailo_kernels.newer_kernel)) or C(/run/reboot-required) exists.
+          type: bool
+          sample: false
         apt_lists_present:
           description: Whether apt has any package lists (a fresh image has none, and must refresh them first).
           type: bool
@@ -205,7 +215,9 @@ def gather(module):
         'targets': targets,
         'notes': notes,
         'apt_lists_present': kernel_utils.apt_lists_present(),
+        'newer_kernel': kernel_utils.newer_kernel_installed(installed, running),
     }
+    facts['reboot_required'] = bool(facts['newer_kernel']) or os.path.exists('/run/reboot-required')
     if params['check_headers']:
         packages = sorted(set(p for k in targets for p in k['headers_packages']))
         rc, out, err = module.run_command(['apt-cache', 'policy'] + packages, environ_update={'LC_ALL': 'C'})

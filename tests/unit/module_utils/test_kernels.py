@@ -213,3 +213,22 @@ def test_apt_lists_present(tmp_path):
     assert kernels.apt_lists_present(str(tmp_path)) is False
     (tmp_path / 'mirror_dists_trixie_main_binary-arm64_Packages').write_text('')
     assert kernels.apt_lists_present(str(tmp_path)) is True
+
+
+@pytest.mark.parametrize('releases, running, newer', [
+    (['6.12.47+rpt-rpi-2712', '6.12.47+rpt-rpi-v8'], '6.12.47+rpt-rpi-2712', None),
+    (['6.12.47+rpt-rpi-2712', '6.12.50+rpt-rpi-2712', '6.12.50+rpt-rpi-v8'], '6.12.47+rpt-rpi-2712',
+     '6.12.50+rpt-rpi-2712'),
+    # Numeric, not lexical, order: 6.12.100 is newer than 6.12.99.
+    (['6.12.99+deb13-arm64', '6.12.100+deb13-arm64'], '6.12.99+deb13-arm64', '6.12.100+deb13-arm64'),
+    # Running the newest already; an older one is still installed.
+    (['6.12.9+rpt-rpi-2712', '6.12.47+rpt-rpi-2712'], '6.12.47+rpt-rpi-2712', None),
+    # Only another flavour is newer: booting it is not what the next reboot does.
+    (['6.12.47+rpt-rpi-2712', '6.12.50+rpt-rpi-v8'], '6.12.47+rpt-rpi-2712', None),
+    # A container runs a foreign kernel.
+    (['6.12.117+deb13-amd64'], '6.1.0-40-cloud-amd64', None),
+    (['6.12.117+deb13-amd64'], 'custom', None),
+])
+def test_newer_kernel_installed(releases, running, newer):
+    kernels_list = [{'release': r, 'flavour': kernels.kernel_flavour(r)} for r in releases]
+    assert kernels.newer_kernel_installed(kernels_list, running) == newer

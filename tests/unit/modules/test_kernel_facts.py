@@ -86,7 +86,15 @@ def test_facts_on_a_pi5():
     assert [k['release'] for k in facts['targets']] == ['6.12.47+rpt-rpi-2712', '6.12.47+rpt-rpi-v8']
     assert facts['installed'][0]['headers_packages'] == ['linux-headers-6.12.47+rpt-rpi-2712', 'linux-headers-rpi-2712']
     assert facts['notes'] == []
+    assert facts['newer_kernel'] is None
     assert 'headers_to_install' not in facts
+
+
+def test_upgrade_installed_a_newer_kernel():
+    kernels = KERNELS + [dict(KERNELS[0], release='6.12.50+rpt-rpi-2712', modules_dir='/lib/modules/6.12.50+rpt-rpi-2712')]
+    facts = run({}, kernels=kernels)['ansible_facts']['hailo_kernels']
+    assert facts['newer_kernel'] == '6.12.50+rpt-rpi-2712'
+    assert facts['reboot_required'] is True
 
 
 def test_check_headers_asks_apt_and_plans():
