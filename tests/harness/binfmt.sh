@@ -6,7 +6,8 @@
 # Safe to run repeatedly; re-registers when a systemd container wiped the registration.
 source "$(dirname "$0")/lib.sh"
 
-QEMU_DIR="$CACHE_DIR/qemu"
+# Outside the checkout, so that every checkout on this machine registers the same interpreter.
+QEMU_DIR=${HAILO_QEMU_DIR:-/var/cache/hailo_open.hailo-tests/qemu}
 QEMU="$QEMU_DIR/usr/bin/qemu-aarch64"
 ENTRY=/proc/sys/fs/binfmt_misc/hailo-qemu-aarch64
 
@@ -18,7 +19,7 @@ if [ ! -x "$QEMU" ]; then
   "$HARNESS_DIR/images.sh" amd64
   log "fetching trixie's static qemu-user"
   mkdir -p "$QEMU_DIR"
-  podman run --rm -v "$QEMU_DIR:/out" localhost/hailo-test/trixie-base:amd64 \
+  podman run --rm -v "$QEMU_DIR:/out" "$(base_image amd64)" \
     sh -c 'cd /out && apt-get update -qq && apt-get download -qq qemu-user && dpkg-deb -x qemu-user_*.deb . && rm -f qemu-user_*.deb' \
     >"$CACHE_DIR/qemu-fetch.log" 2>&1 || { tail "$CACHE_DIR/qemu-fetch.log"; die "could not fetch qemu-user"; }
   [ -x "$QEMU" ] || die "qemu-user did not provide $QEMU"

@@ -14,12 +14,13 @@ kernel_packages() {
 }
 
 build_base() {
-  local arch=$1 image=localhost/hailo-test/trixie-base:$1 root
+  local arch=$1 image root
+  image=$(base_image "$arch")
   if podman image exists "$image" && [ "${HAILO_REBUILD_IMAGES:-0}" != 1 ]; then return; fi
   root=$(mktemp -d "${TMPDIR:-/tmp}/hailo-debootstrap.XXXXXX")
   log "debootstrap trixie $arch (base image $image)"
   debootstrap --arch="$arch" --variant=minbase \
-    --include=systemd,systemd-sysv,dbus,python3,python3-apt,ca-certificates,procps \
+    --include="$BASE_PACKAGES" \
     trixie "$root" "$MIRROR" >"$CACHE_DIR/debootstrap-$arch.log" 2>&1 \
     || { tail -n 20 "$CACHE_DIR/debootstrap-$arch.log"; die "debootstrap $arch failed"; }
   tar -C "$root" -c . | podman import --arch "$arch" - "$image" >/dev/null
@@ -27,12 +28,13 @@ build_base() {
 }
 
 build_systemd() {
-  local arch=$1 image=localhost/hailo-test/trixie-systemd:$1 emulated=no
+  local arch=$1 image emulated=no
+  image=$(systemd_image "$arch")
   if podman image exists "$image" && [ "${HAILO_REBUILD_IMAGES:-0}" != 1 ]; then return; fi
   [ "$arch" = amd64 ] || emulated=yes
   log "building $image"
   podman build --pull=never --arch "$arch" \
-    --build-arg BASE=localhost/hailo-test/trixie-base:"$arch" \
+    --build-arg BASE="$(base_image "$arch")" \
     --build-arg KERNEL_PACKAGES="$(kernel_packages "$arch")" \
     --build-arg EMULATED="$emulated" \
     -t "$image" "$REPO_ROOT/tests/images/trixie-systemd" >"$CACHE_DIR/image-$arch.log" 2>&1 \

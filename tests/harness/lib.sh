@@ -20,3 +20,17 @@ debian_mirror() {
   [ -n "$uri" ] || die "cannot find a Debian mirror in apt's sources"
   printf '%s\n' "$uri"
 }
+
+# Test image names carry a hash of what they are built from, so that a changed recipe gives a new image on
+# machines that keep images between runs.
+BASE_PACKAGES=systemd,systemd-sysv,dbus,python3,python3-apt,ca-certificates,procps
+base_image() {
+  printf 'localhost/hailo-test/trixie-base:%s-%s\n' "$1" "$(printf '%s' "$BASE_PACKAGES" | sha256sum | cut -c1-12)"
+}
+systemd_image() {
+  printf 'localhost/hailo-test/trixie-systemd:%s-%s\n' "$1" \
+    "$( (base_image "$1"; cat "$REPO_ROOT/tests/images/trixie-systemd/Containerfile") | sha256sum | cut -c1-12)"
+}
+export HAILO_TEST_IMAGE_AMD64 HAILO_TEST_IMAGE_ARM64
+HAILO_TEST_IMAGE_AMD64=$(systemd_image amd64)
+HAILO_TEST_IMAGE_ARM64=$(systemd_image arm64)

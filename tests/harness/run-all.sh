@@ -6,7 +6,7 @@ set +e
 
 STAGES=("$@")
 [ ${#STAGES[@]} -gt 0 ] || STAGES=(lint build sanity units molecule)
-SCENARIOS=${HAILO_MOLECULE_SCENARIOS:-"toolchain toolchain_errors"}
+SCENARIOS=${HAILO_MOLECULE_SCENARIOS:-"toolchain_errors driver_errors toolchain driver driver_upgrade"}
 export PATH="$VENV/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$REPO_ROOT/collections"
 export PYTHONDONTWRITEBYTECODE=1
@@ -68,9 +68,8 @@ stage_molecule() {
   local scenario rc=0
   "$HARNESS_DIR/images.sh" amd64 arm64 || return 1
   for scenario in $SCENARIOS; do
-    # systemd containers may wipe binfmt registrations; re-check before every scenario.
-    "$HARNESS_DIR/binfmt.sh" || return 1
-    run_stage "molecule:$scenario" bash -c "cd '$REPO_ROOT' && molecule test -s '$scenario'" || rc=1
+    # molecule.sh re-checks binfmt before every scenario: systemd containers may wipe the registration.
+    run_stage "molecule:$scenario" "$HARNESS_DIR/molecule.sh" "$scenario" || rc=1
   done
   return $rc
 }
