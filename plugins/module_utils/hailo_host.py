@@ -31,6 +31,7 @@ _DPKG_PRESENT_STATES = ('installed', 'half-configured', 'unpacked', 'half-instal
 
 _LIBHAILORT_RE = re.compile(r'^libhailort\.so\.(?P<version>\d+\.\d+\.\d+)$')
 
+
 def normalise_module_name(name):
     return (name or '').replace('-', '_')
 

@@ -6,7 +6,7 @@ set +e
 
 STAGES=("$@")
 [ ${#STAGES[@]} -gt 0 ] || STAGES=(lint build sanity units molecule)
-SCENARIOS=${HAILO_MOLECULE_SCENARIOS:-"toolchain_errors driver_errors toolchain driver driver_upgrade"}
+SCENARIOS=${HAILO_MOLECULE_SCENARIOS:-"toolchain_errors driver_errors hailort_errors toolchain driver driver_upgrade hailort site"}
 export PATH="$VENV/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$REPO_ROOT/collections"
 export PYTHONDONTWRITEBYTECODE=1

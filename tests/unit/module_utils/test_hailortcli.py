@@ -15,6 +15,7 @@ The samples in data/hailortcli/ are hand-written from the format strings of Hail
                                     switch buffer])"), valid_attr_str() (serial/part/product only when non-empty)
   identify-empty.stdout             no device: create_devices() yields nothing, nothing is printed, exit 0
   identify-driver-mismatch.*        libhailort/src/vdma/driver/hailort_driver.cpp: validate_driver_version();
+                                    stdout is empty: devices are opened before "Executing on device:" is printed
                                     common/utils.hpp CHECK/CHECK_SUCCESS message prefixes; libhailort console
                                     pattern "[%n] [%l] %v" with logger name "HailoRT" (utils/hailort_logger.cpp);
                                     hailortcli/command.cpp "Failed to execute on device: <id>. status= <status>"
@@ -120,7 +121,8 @@ def test_parse_identify_empty_output_is_no_device():
 
 
 def test_parse_identify_announced_but_silent_device_is_unidentified():
-    devices = hailortcli.parse_identify(data('identify-driver-mismatch.stdout'))
+    # A device header followed by nothing (the device stopped answering after it was opened).
+    devices = hailortcli.parse_identify(data('identify-announced-silent.stdout'))
     assert [(d['id'], d['identified'], d['architecture']) for d in devices] == [('0001:01:00.0', False, None)]
 
 

@@ -1,0 +1,51 @@
+"""Verify site.yml end to end on the simulated fleet: the fleet report on the controller and the nodes."""
+
+import json
+import os
+
+import pytest
+
+REPORT = os.path.join(os.environ['MOLECULE_EPHEMERAL_DIRECTORY'], 'report')
+
+
+@pytest.fixture(scope='module')
+def report():
+    with open(os.path.join(REPORT, 'fleet-report.json')) as handle:
+        return dict((h['hostname'], h) for h in json.load(handle)['hosts'])
+
+
+def test_report_files_exist():
+    for name in ('fleet-report.json', 'fleet-report.html', 'fleet-report.md'):
+        assert os.path.getsize(os.path.join(REPORT, name)) > 0
+    html = open(os.path.join(REPORT, 'fleet-report.html')).read()
+    assert 'SIMULATED FLEET' in html and '<script' not in html
+
+
+def test_healthy_hosts(report):
+    for name, arch in (('site-hailo8', 'HAILO8'), ('site-hailo8l', 'HAILO8L')):
+        host = report[name]
+        assert host['status'] == 'ok', host
+        assert host['architecture'] == arch
+        assert host['driver_version'] == host['firmware_version'] == host['runtime_version'] == '4.23.0'
+        assert host['passed'] is True and host['fps'] >= host['threshold']
+        assert host['pcie']['gen'] == 3
+
+
+def test_thresholds_follow_the_identified_architecture(report):
+    assert report['site-hailo8']['threshold'] > 1000
+    assert report['site-hailo8l']['threshold'] < 200
+
+
+def test_slow_gen2_host_is_reported_with_its_problems(report):
+    host = report['site-gen2-slow']
+    assert host['status'] == 'failed'
+    ids = [p['id'] for p in host['problems']]
+    assert 'benchmark_below_threshold' in ids
+    assert 'pcie_link_below_expected' in ids
+    assert host['pcie']['gen'] == 2 and host['passed'] is False
+
+
+def test_node_has_the_stack(host):
+    assert host.check_output('/usr/local/bin/hailortcli --version') == 'HailoRT-CLI version 4.23.0'
+    assert 'installed' in host.check_output('dkms status hailo_pci')
+    assert host.file('/lib/firmware/hailo/hailo8_fw.bin').exists

@@ -1,0 +1,122 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: hailo_open.hailo contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+---
+module: hailo_validation
+short_description: Judge a Hailo node from its facts, its hailortcli scan and its benchmark
+version_added: 1.0.0
+description:
+  - >-
+    Combines what M(hailo_open.hailo.hailo_device_facts), M(hailo_open.hailo.hailortcli_scan) and
+    M(hailo_open.hailo.hailo_benchmark) returned into a verdict (V(ok), V(warning) or V(failed)), the lists of
+    failures and warnings (each with a stable id, a message, a fix and a link to its troubleshooting section), and a
+    row for M(hailo_open.hailo.hailo_fleet_report).
+  - >-
+    Checks, beyond the problems the facts already carry, that hailortcli did not fail, that there are enough
+    devices, that the firmware running on each device has the expected major.minor, and that the benchmark ran and
+    reached its threshold.
+  - Pure computation on its inputs; changes nothing and never fails for a failing node (the caller decides).
+author:
+  - hailo_open.hailo contributors (@hailo-open)
+attributes:
+  check_mode:
+    support: full
+    description: The module changes nothing.
+  diff_mode:
+    support: none
+    description: Nothing is changed.
+options:
+  facts:
+    description: C(ansible_facts['hailo']) as M(hailo_open.hailo.hailo_device_facts) returned it.
+    type: dict
+    required: true
+  scan:
+    description: The registered result of M(hailo_open.hailo.hailortcli_scan) (run with C(failed_when=false)).
+    type: dict
+    required: true
+  benchmark:
+    description: The registered result of M(hailo_open.hailo.hailo_benchmark), if it ran.
+    type: dict
+  model:
+    description: The benchmarked model's name, for the report.
+    type: str
+  expected_version:
+    description: The Hailo release every part must be at (major.minor.revision).
+    type: str
+    required: true
+  min_devices:
+    description: Devices the host must have.
+    type: int
+    default: 1
+  link_below_expected:
+    description: How a PCIe link below the expected generation counts.
+    type: str
+    choices: [error, warning, ignore]
+    default: warning
+'''
+
+EXAMPLES = r'''
+- name: Judge this node
+  hailo_open.hailo.hailo_validation:
+    facts: "{{ ansible_facts['hailo'] }}"
+    scan: "{{ scan }}"
+    benchmark: "{{ benchmark }}"
+    model: resnet_v1_50
+    expected_version: 4.23.0
+  register: verdict
+'''
+
+RETURN = r'''
+status:
+  description: V(ok), V(warning) or V(failed).
+  returned: always
+  type: str
+  sample: ok
+failures:
+  description: Error-severity findings, each with C(id), C(severity), C(message), C(fix) and C(doc).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{id: too_few_devices, severity: error, message: "hailortcli found 0 device(s); at least 1 expected.",
+            fix: "...", doc: "docs/troubleshooting.md#too_few_devices"}]
+notices:
+  description: Findings below error severity (warnings, information), same form as RV(failures).
+  returned: always
+  type: list
+  elements: dict
+row:
+  description: This host's row for M(hailo_open.hailo.hailo_fleet_report) (without C(hostname)).
+  returned: always
+  type: dict
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hailo_open.hailo.plugins.module_utils import validation
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            facts=dict(type='dict', required=True),
+            scan=dict(type='dict', required=True),
+            benchmark=dict(type='dict'),
+            model=dict(type='str'),
+            expected_version=dict(type='str', required=True),
+            min_devices=dict(type='int', default=1),
+            link_below_expected=dict(type='str', choices=['error', 'warning', 'ignore'], default='warning'),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    verdict = validation.evaluate(params['facts'], params['scan'], params['benchmark'], params['expected_version'],
+                                  params['min_devices'], params['link_below_expected'], params['model'])
+    module.exit_json(changed=False, **verdict)
+
+
+if __name__ == '__main__':
+    main()
