@@ -9,10 +9,9 @@ import json
 
 import pytest
 
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 from ansible_collections.hailo_open.hailo.plugins.module_utils import hailo_models
 from ansible_collections.hailo_open.hailo.plugins.modules import hailo_model_info
+from ansible_collections.hailo_open.hailo.tests.unit.module_runner import run_module
 
 BASE = 'https://hailo-model-zoo.s3.eu-west-2.amazonaws.com/ModelZoo/Compiled'
 
@@ -132,30 +131,11 @@ def test_link_budget_bad_link():
 
 # --- hailo_model_info ---------------------------------------------------------------------------------------------
 
-class Exit(Exception):
-    pass
-
-
-@pytest.fixture
-def module_exit(monkeypatch):
-    def exit_json(self, **result):
-        raise Exit(dict(result, failed=False))
-
-    def fail_json(self, **result):
-        raise Exit(dict(result, failed=True))
-
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
-
-
 def run(args):
-    with patch_module_args(args):
-        with pytest.raises(Exit) as caught:
-            hailo_model_info.main()
-    return caught.value.args[0]
+    return run_module(hailo_model_info.main, args)
 
 
-def test_model_info_for_identified_hailo8l(module_exit):
+def test_model_info_for_identified_hailo8l():
     result = run({'architecture': 'HAILO8L', 'hailo_version': '4.23.0'})
     assert result['failed'] is False and result['changed'] is False
     assert result['model'] == 'resnet_v1_50' and result['architecture'] == 'hailo8l'
@@ -169,7 +149,7 @@ def test_model_info_for_identified_hailo8l(module_exit):
     json.dumps(result)
 
 
-def test_model_info_link_limited_per_generation(module_exit):
+def test_model_info_link_limited_per_generation():
     result = run({'model': 'yolov8s', 'architecture': 'HAILO8', 'hailo_version': '4.22.0',
                   'threshold_fraction': 0.5})
     assert result['link_limited'] == {'gen1': True, 'gen2': True, 'gen3': False}
@@ -177,7 +157,7 @@ def test_model_info_link_limited_per_generation(module_exit):
     assert result['hef_url'].endswith('/v2.16.0/hailo8/yolov8s.hef')
 
 
-def test_model_info_other_network_has_url_only(module_exit):
+def test_model_info_other_network_has_url_only():
     result = run({'model': 'yolov5m_wo_spp', 'architecture': 'HAILO8', 'hailo_version': '4.23.0'})
     assert result['failed'] is False and result['reference_model'] is False
     assert result['published_fps'] is None and result['threshold'] is None and result['link_limited'] == {}
@@ -190,7 +170,7 @@ def test_model_info_other_network_has_url_only(module_exit):
     ({'architecture': 'HAILO8', 'hailo_version': '4.23.0', 'threshold_fraction': 1.5}, 'at most 1'),
     ({'architecture': 'HAILO8', 'hailo_version': '4.23.0', 'lanes': 0}, 'lanes must be a positive integer'),
 ])
-def test_model_info_failures(module_exit, args, words):
+def test_model_info_failures(args, words):
     result = run(args)
     assert result['failed'] is True and words in result['msg']
 

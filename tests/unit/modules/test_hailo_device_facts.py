@@ -13,8 +13,8 @@ import os
 import pytest
 
 from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 from ansible_collections.hailo_open.hailo.plugins.modules import hailo_device_facts
+from ansible_collections.hailo_open.hailo.tests.unit.module_runner import run_module
 
 DATA = os.path.join(os.path.dirname(__file__), '..', 'data', 'hailortcli')
 RELEASE = '6.12.117+deb13-arm64'
@@ -22,10 +22,6 @@ MODINFO = ('filename:       /lib/modules/%s/updates/dkms/hailo_pci.ko.xz\nversio
            'srcversion:     ABC\n' % RELEASE)
 BINARIES = {'modinfo': '/usr/sbin/modinfo', 'dkms': '/usr/sbin/dkms', 'hailortcli': '/usr/local/bin/hailortcli',
             'dpkg-query': '/usr/bin/dpkg-query'}
-
-
-class Exit(Exception):
-    pass
 
 
 @pytest.fixture
@@ -38,15 +34,7 @@ def host(monkeypatch):
         assert environ_update == {'LC_ALL': 'C', 'HAILORT_LOGGER_PATH': 'NONE'}
         return state['outputs'][os.path.basename(args[0])]
 
-    def exit_json(self, **result):
-        raise Exit(dict(result, failed=False))
-
-    def fail_json(self, **result):
-        raise Exit(dict(result, failed=True))
-
     monkeypatch.setattr(basic.AnsibleModule, 'run_command', run_command)
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
     monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path',
                         lambda self, name, required=False, opt_dirs=None: state['bins'].get(name))
     monkeypatch.setattr(hailo_device_facts.kernel_utils, 'installed_kernels', lambda: [
@@ -63,10 +51,7 @@ def host(monkeypatch):
 
 
 def run(args):
-    with patch_module_args(args):
-        with pytest.raises(Exit) as caught:
-            hailo_device_facts.main()
-    return caught.value.args[0]
+    return run_module(hailo_device_facts.main, args)
 
 
 def test_command_driven_facts(host):

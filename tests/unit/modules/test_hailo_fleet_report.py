@@ -10,37 +10,15 @@ import os
 
 import pytest
 
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 from ansible_collections.hailo_open.hailo.plugins.module_utils import fleet_report
 from ansible_collections.hailo_open.hailo.plugins.modules import hailo_fleet_report
+from ansible_collections.hailo_open.hailo.tests.unit.module_runner import run_module
 
 FILES = ('fleet-report.json', 'fleet-report.html', 'fleet-report.md')
 
 
-class Exit(Exception):
-    pass
-
-
-@pytest.fixture(autouse=True)
-def module_exit(monkeypatch):
-    def exit_json(self, **result):
-        raise Exit(dict(result, failed=False))
-
-    def fail_json(self, **result):
-        raise Exit(dict(result, failed=True))
-
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
-
-
 def run(args, check_mode=False):
-    if check_mode:
-        args = dict(args, _ansible_check_mode=True)
-    with patch_module_args(args):
-        with pytest.raises(Exit) as caught:
-            hailo_fleet_report.main()
-    return caught.value.args[0]
+    return run_module(hailo_fleet_report.main, args, check_mode=check_mode)
 
 
 HOSTS = [

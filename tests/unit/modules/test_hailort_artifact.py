@@ -1,42 +1,22 @@
 """Unit tests for the hailort_artifact module: real files in a temporary prefix, ldconfig faked."""
 
+import hashlib
 import io
 import json
 import os
 import tarfile
 from unittest import mock
 
-import pytest
 from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.hailo_open.hailo.plugins.modules import hailort_artifact
-
-
-class Exit(Exception):
-    pass
+from ansible_collections.hailo_open.hailo.tests.unit.module_runner import run_module
 
 
 def run(args, check_mode=False):
-    results = {}
-
-    def exit_json(self, **kwargs):
-        results.update(kwargs, failed=False)
-        raise Exit()
-
-    def fail_json(self, **kwargs):
-        results.update(kwargs, failed=True)
-        raise Exit()
-
     run_command = mock.Mock(return_value=(0, '', ''))
-    if check_mode:
-        args = dict(args, _ansible_check_mode=True)
-    with patch_module_args(args), \
-            mock.patch.object(basic.AnsibleModule, 'exit_json', exit_json), \
-            mock.patch.object(basic.AnsibleModule, 'fail_json', fail_json), \
-            mock.patch.object(basic.AnsibleModule, 'run_command', run_command):
-        with pytest.raises(Exit):
-            hailort_artifact.main()
+    with mock.patch.object(basic.AnsibleModule, 'run_command', run_command):
+        results = run_module(hailort_artifact.main, args, check_mode=check_mode)
     results['ldconfig_calls'] = run_command.call_count
     return results
 
@@ -98,7 +78,6 @@ def test_installed_needs_src_build_id_version(tmp_path):
 def test_checksum_is_verified_before_installing(tmp_path):
     prefix = str(tmp_path / 'prefix')
     a23 = artifact(tmp_path / 'a23.tgz', '4.23.0')
-    import hashlib
     good = hashlib.sha256(open(a23, 'rb').read()).hexdigest()
     bad = run({'src': a23, 'build_id': 'b', 'version': '4.23.0', 'prefix': prefix, 'sha256': '0' * 64})
     assert bad['failed'] and 'not the recorded ' + '0' * 64 in bad['msg'] and 'Nothing was installed' in bad['msg']

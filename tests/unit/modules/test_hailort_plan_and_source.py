@@ -1,35 +1,13 @@
 """Unit tests for the hailort_build_plan and hailort_source modules."""
 
-from unittest import mock
-
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.hailo_open.hailo.plugins.modules import hailort_build_plan, hailort_source
-
-
-class Exit(Exception):
-    pass
+from ansible_collections.hailo_open.hailo.tests.unit.module_runner import run_module
 
 
 def run(module, args):
-    results = {}
-
-    def exit_json(self, **kwargs):
-        results.update(kwargs, failed=False)
-        raise Exit()
-
-    def fail_json(self, **kwargs):
-        results.update(kwargs, failed=True)
-        raise Exit()
-
-    with patch_module_args(args), \
-            mock.patch.object(basic.AnsibleModule, 'exit_json', exit_json), \
-            mock.patch.object(basic.AnsibleModule, 'fail_json', fail_json):
-        with pytest.raises(Exit):
-            module.main()
-    return results
+    return run_module(module.main, args)
 
 
 FLEET = [

@@ -11,8 +11,8 @@ import os
 import pytest
 
 from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 from ansible_collections.hailo_open.hailo.plugins.modules import hailortcli_scan
+from ansible_collections.hailo_open.hailo.tests.unit.module_runner import run_module
 
 DATA = os.path.join(os.path.dirname(__file__), '..', 'data', 'hailortcli')
 CLI = '/usr/local/bin/hailortcli'
@@ -21,10 +21,6 @@ CLI = '/usr/local/bin/hailortcli'
 def data(name):
     with open(os.path.join(DATA, name)) as handle:
         return handle.read()
-
-
-class Exit(Exception):
-    pass
 
 
 @pytest.fixture
@@ -37,25 +33,14 @@ def commands(monkeypatch):
         calls.append((tuple(args[1:]), environ_update))
         return table[tuple(args[1:])]
 
-    def exit_json(self, **result):
-        raise Exit(dict(result, failed=False))
-
-    def fail_json(self, **result):
-        raise Exit(dict(result, failed=True))
-
     monkeypatch.setattr(basic.AnsibleModule, 'run_command', run_command)
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
     monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path', lambda self, name, required=False, opt_dirs=None: CLI)
     table['calls'] = calls
     return table
 
 
 def run(args=None):
-    with patch_module_args(args or {}):
-        with pytest.raises(Exit) as caught:
-            hailortcli_scan.main()
-    return caught.value.args[0]
+    return run_module(hailortcli_scan.main, args)
 
 
 def test_one_device_identified(commands):

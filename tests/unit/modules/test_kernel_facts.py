@@ -6,9 +6,9 @@ from unittest import mock
 
 import pytest
 from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.hailo_open.hailo.plugins.modules import kernel_facts
+from ansible_collections.hailo_open.hailo.tests.unit.module_runner import run_module
 
 TRIXIE = {'ID': 'debian', 'VERSION_ID': '13', 'PRETTY_NAME': 'Debian GNU/Linux 13 (trixie)'}
 KERNELS = [
@@ -32,45 +32,19 @@ linux-headers-rpi-v8:
 """
 
 
-class Exit(Exception):
-    pass
-
-
 def run(args, os_release=TRIXIE, machine='aarch64', running='6.12.47+rpt-rpi-2712', kernels=None, container=None,
         pi_os=True, run_command=None):
-    results = {}
-
-    def exit_json(self, **kwargs):
-        results.update(kwargs, failed=False)
-        raise Exit()
-
-    def fail_json(self, **kwargs):
-        results.update(kwargs, failed=True)
-        raise Exit()
-
     uname = ('Linux', 'pi', running, '#1 SMP', machine)
-    patches = [
-        mock.patch.object(basic.AnsibleModule, 'exit_json', exit_json),
-        mock.patch.object(basic.AnsibleModule, 'fail_json', fail_json),
-        mock.patch.object(kernel_facts.platform_utils, 'read_os_release', return_value=os_release),
-        mock.patch.object(kernel_facts.platform_utils, 'detect_container', return_value=container),
-        mock.patch.object(kernel_facts.platform_utils, 'is_raspberry_pi_os', return_value=pi_os),
-        mock.patch.object(kernel_facts.kernel_utils, 'installed_kernels',
-                          return_value=json.loads(json.dumps(KERNELS if kernels is None else kernels))),
-        mock.patch.object(kernel_facts.kernel_utils, 'apt_lists_present', return_value=True),
-        mock.patch.object(kernel_facts.os, 'uname', return_value=uname),
-        mock.patch.object(basic.AnsibleModule, 'run_command', run_command or mock.Mock(side_effect=AssertionError)),
-    ]
-    with patch_module_args(args):
-        for p in patches:
-            p.start()
-        try:
-            with pytest.raises(Exit):
-                kernel_facts.main()
-        finally:
-            for p in patches:
-                p.stop()
-    return results
+    with mock.patch.object(kernel_facts.platform_utils, 'read_os_release', return_value=os_release), \
+            mock.patch.object(kernel_facts.platform_utils, 'detect_container', return_value=container), \
+            mock.patch.object(kernel_facts.platform_utils, 'is_raspberry_pi_os', return_value=pi_os), \
+            mock.patch.object(kernel_facts.kernel_utils, 'installed_kernels',
+                              return_value=json.loads(json.dumps(KERNELS if kernels is None else kernels))), \
+            mock.patch.object(kernel_facts.kernel_utils, 'apt_lists_present', return_value=True), \
+            mock.patch.object(kernel_facts.os, 'uname', return_value=uname), \
+            mock.patch.object(basic.AnsibleModule, 'run_command',
+                              run_command or mock.Mock(side_effect=AssertionError)):
+        return run_module(kernel_facts.main, args)
 
 
 def test_facts_on_a_pi5():
