@@ -66,3 +66,12 @@ def test_firmware_is_the_served_file(host):
 @pytest.mark.parametrize('path', ['/usr/src/hailo_pci-%s/.hailo_open.source-sha256' % VERSION])
 def test_source_identity_recorded(host, path):
     assert len(host.file(path).content_string.strip()) == 64
+
+
+def test_pcie_settings_added_and_the_rest_kept(host):
+    config = host.file('/boot/firmware/config.txt').content_string.splitlines()
+    assert 'dtparam=audio=on' in config and 'camera_auto_detect=1' in config
+    block = config[config.index('# BEGIN hailo_open.hailo PCIe settings'):]
+    assert block[:5] == ['# BEGIN hailo_open.hailo PCIe settings', '[all]', 'dtparam=pciex1', 'dtparam=pciex1_gen=3',
+                         '# END hailo_open.hailo PCIe settings']
+

@@ -49,3 +49,14 @@ def test_node_has_the_stack(host):
     assert host.check_output('/usr/local/bin/hailortcli --version') == 'HailoRT-CLI version 4.23.0'
     assert 'installed' in host.check_output('dkms status hailo_pci')
     assert host.file('/lib/firmware/hailo/hailo8_fw.bin').exists
+
+
+def test_hefs_downloaded_once_with_their_sha256_recorded():
+    import hashlib
+    cache = os.path.join(os.environ['MOLECULE_EPHEMERAL_DIRECTORY'], 'fixtures', 'controller-cache', 'hefs', 'v2.17.0')
+    for arch in ('hailo8', 'hailo8l'):
+        hef = os.path.join(cache, arch, 'resnet_v1_50.hef')
+        with open(hef, 'rb') as handle:
+            expected = hashlib.sha256(handle.read()).hexdigest()
+        with open(hef + '.sha256') as handle:
+            assert handle.read().strip() == expected
