@@ -7,18 +7,14 @@ from unittest import mock
 
 import pytest
 from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.hailo_open.hailo.plugins.module_utils import dkms as dkms_utils
 from ansible_collections.hailo_open.hailo.plugins.modules import dkms as dkms_module
+from ansible_collections.hailo_open.hailo.tests.unit.module_runner import run_module
 
 K1 = '6.12.117+deb13-arm64'
 K2 = '6.12.47+rpt-rpi-2712'
 ARCH = 'aarch64'
-
-
-class Exit(Exception):
-    pass
 
 
 class FakeDkms(object):
@@ -125,40 +121,15 @@ class FakeDkms(object):
 
 
 def run(args, fake, kernels=(K1, K2), check_mode=False, tmp_path=None, make_log_root=None):
-    results = {}
-
-    def exit_json(self, **kwargs):
-        results.update(kwargs, failed=False)
-        raise Exit()
-
-    def fail_json(self, **kwargs):
-        results.update(kwargs, failed=True)
-        raise Exit()
-
     real_make_log_paths = dkms_utils.make_log_paths
     log_root = make_log_root or fake.log_dir or '/nonexistent'
-    patches = [
-        mock.patch.object(basic.AnsibleModule, 'exit_json', exit_json),
-        mock.patch.object(basic.AnsibleModule, 'fail_json', fail_json),
-        mock.patch.object(basic.AnsibleModule, 'run_command', side_effect=fake, autospec=False),
-        mock.patch.object(basic.AnsibleModule, 'get_bin_path', return_value='/usr/sbin/dkms'),
-        mock.patch.object(dkms_module.kernel_utils, 'installed_kernels',
-                          return_value=[{'release': k} for k in kernels]),
-        mock.patch.object(dkms_module.dkms_utils, 'make_log_paths',
-                          side_effect=lambda n, v, k, a=None: real_make_log_paths(n, v, k, a, dkms_tree=log_root)),
-    ]
-    if check_mode:
-        args = dict(args, _ansible_check_mode=True)
-    with patch_module_args(args):
-        for p in patches:
-            p.start()
-        try:
-            with pytest.raises(Exit):
-                dkms_module.main()
-        finally:
-            for p in patches:
-                p.stop()
-    return results
+    with mock.patch.object(basic.AnsibleModule, 'run_command', side_effect=fake, autospec=False), \
+            mock.patch.object(basic.AnsibleModule, 'get_bin_path', return_value='/usr/sbin/dkms'), \
+            mock.patch.object(dkms_module.kernel_utils, 'installed_kernels',
+                              return_value=[{'release': k} for k in kernels]), \
+            mock.patch.object(dkms_module.dkms_utils, 'make_log_paths',
+                              side_effect=lambda n, v, k, a=None: real_make_log_paths(n, v, k, a, dkms_tree=log_root)):
+        return run_module(dkms_module.main, args, check_mode=check_mode)
 
 
 @pytest.fixture

@@ -1,15 +1,16 @@
 """Unit tests for the hailo_driver_source module, on the fixture driver tree copied to tmp_path. Patch files
 are applied by the real patch(1) where it is installed; failures of patch are faked through run_command."""
 
+import contextlib
 import os
 import shutil
 from unittest import mock
 
 import pytest
 from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.hailo_open.hailo.plugins.modules import hailo_driver_source
+from ansible_collections.hailo_open.hailo.tests.unit.module_runner import run_module
 
 FIXTURE = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'hailort-drivers')
 MEMORY = 'linux/vdma/memory.c'
@@ -30,10 +31,6 @@ PCIE_PATCH = '''--- a/linux/pcie/src/pcie.c
 '''
 
 
-class Exit(Exception):
-    pass
-
-
 @pytest.fixture
 def tree(tmp_path):
     root = tmp_path / 'hailo_pci-4.23.0'
@@ -49,37 +46,11 @@ def pcie_patch(tmp_path):
 
 
 def run(args, check_mode=False, diff=False, run_command=None):
-    results = {}
-
-    def exit_json(self, **kwargs):
-        results.update(kwargs, failed=False)
-        raise Exit()
-
-    def fail_json(self, **kwargs):
-        results.update(kwargs, failed=True)
-        raise Exit()
-
-    if check_mode:
-        args = dict(args, _ansible_check_mode=True)
-    if diff:
-        args = dict(args, _ansible_diff=True)
-    patches = [
-        mock.patch.object(basic.AnsibleModule, 'exit_json', exit_json),
-        mock.patch.object(basic.AnsibleModule, 'fail_json', fail_json),
-    ]
-    if run_command is not None:
-        patches.append(mock.patch.object(basic.AnsibleModule, 'run_command', side_effect=run_command))
-        patches.append(mock.patch.object(basic.AnsibleModule, 'get_bin_path', return_value='/usr/bin/patch'))
-    with patch_module_args(args):
-        for p in patches:
-            p.start()
-        try:
-            with pytest.raises(Exit):
-                hailo_driver_source.main()
-        finally:
-            for p in patches:
-                p.stop()
-    return results
+    with contextlib.ExitStack() as stack:
+        if run_command is not None:
+            stack.enter_context(mock.patch.object(basic.AnsibleModule, 'run_command', side_effect=run_command))
+            stack.enter_context(mock.patch.object(basic.AnsibleModule, 'get_bin_path', return_value='/usr/bin/patch'))
+        return run_module(hailo_driver_source.main, args, check_mode=check_mode, diff=diff)
 
 
 def snapshot(root):
