@@ -27,15 +27,11 @@ author:
 requirements:
   - pyudev (optional; without it devices are read from C(/sys) directly and a warning says so)
 attributes:
-  check_mode:
-    support: full
-    description: The module changes nothing, so it runs unchanged in check mode.
-  diff_mode:
-    support: none
-    description: Nothing is changed, so there is nothing to show.
   facts:
     support: full
     description: Returns C(ansible_facts['hailo']).
+extends_documentation_fragment:
+  - hailo_open.hailo.attributes.read_only
 options:
   gather_subset:
     description:

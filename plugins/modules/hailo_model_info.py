@@ -25,13 +25,8 @@ description:
     the threshold measures the link, not the accelerator; V(resnet_v1_50) fits every Raspberry Pi 5 link.
 author:
   - hailo_open.hailo contributors (@hailo-open)
-attributes:
-  check_mode:
-    support: full
-    description: The module only computes; it runs unchanged in check mode.
-  diff_mode:
-    support: none
-    description: Nothing is changed, so there is nothing to show.
+extends_documentation_fragment:
+  - hailo_open.hailo.attributes.read_only
 options:
   model:
     description:

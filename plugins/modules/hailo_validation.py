@@ -23,13 +23,8 @@ description:
   - Pure computation on its inputs; changes nothing and never fails for a failing node (the caller decides).
 author:
   - hailo_open.hailo contributors (@hailo-open)
-attributes:
-  check_mode:
-    support: full
-    description: The module changes nothing.
-  diff_mode:
-    support: none
-    description: Nothing is changed.
+extends_documentation_fragment:
+  - hailo_open.hailo.attributes.read_only
 options:
   facts:
     description: C(ansible_facts['hailo']) as M(hailo_open.hailo.hailo_device_facts) returned it.

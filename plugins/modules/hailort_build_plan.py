@@ -18,13 +18,8 @@ description:
   - Pure computation; changes nothing. The C(hailort) role runs it once on the controller.
 author:
   - hailo_open.hailo contributors (@hailo-open)
-attributes:
-  check_mode:
-    support: full
-    description: The module changes nothing.
-  diff_mode:
-    support: none
-    description: Nothing is changed.
+extends_documentation_fragment:
+  - hailo_open.hailo.attributes.read_only
 options:
   hosts:
     description:

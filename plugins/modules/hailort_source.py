@@ -18,13 +18,8 @@ description:
   - Read-only.
 author:
   - hailo_open.hailo contributors (@hailo-open)
-attributes:
-  check_mode:
-    support: full
-    description: The module changes nothing.
-  diff_mode:
-    support: none
-    description: Nothing is changed.
+extends_documentation_fragment:
+  - hailo_open.hailo.attributes.read_only
 options:
   path:
     description: The source tree (the directory holding C(hailort/)).

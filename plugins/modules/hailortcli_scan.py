@@ -24,13 +24,8 @@ description:
   - No device at all is not a failure; RV(devices) is then empty.
 author:
   - hailo_open.hailo contributors (@hailo-open)
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads from the devices, so it runs unchanged in check mode.
-  diff_mode:
-    support: none
-    description: Nothing is changed, so there is nothing to show.
+extends_documentation_fragment:
+  - hailo_open.hailo.attributes.read_only
 options:
   hailortcli_path:
     description:

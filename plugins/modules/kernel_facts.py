@@ -22,15 +22,11 @@ description:
 author:
   - hailo_open.hailo contributors (@hailo-open)
 attributes:
-  check_mode:
-    support: full
-    description: The module changes nothing, so it runs unchanged in check mode.
-  diff_mode:
-    support: none
-    description: Nothing is changed, so there is nothing to show.
   facts:
     support: full
     description: Returns C(ansible_facts['hailo_kernels']).
+extends_documentation_fragment:
+  - hailo_open.hailo.attributes.read_only
 options:
   kernels:
     description:
