@@ -173,8 +173,8 @@ import re
 import shlex
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hailo_open.hailo.plugins.module_utils import dkms as dkms_utils
-from ansible_collections.hailo_open.hailo.plugins.module_utils import kernels as kernel_utils
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _dkms as dkms_utils
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _kernels as kernel_utils
 
 C_LOCALE = {'LC_ALL': 'C', 'LANG': 'C'}
 NAME_RE = re.compile(r'^[A-Za-z0-9_.+-]+$')

@@ -208,7 +208,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_text
-from ansible_collections.hailo_open.hailo.plugins.module_utils import hailortcli
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailortcli as hailortcli
 
 COMMAND_ENV = {'LC_ALL': 'C', 'HAILORT_LOGGER_PATH': 'NONE'}
 CSV_NAME = 'benchmark.csv'

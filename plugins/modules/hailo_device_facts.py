@@ -31,7 +31,7 @@ attributes:
     support: full
     description: Returns C(ansible_facts['hailo']).
 extends_documentation_fragment:
-  - hailo_open.hailo.attributes.read_only
+  - hailo_open.hailo._attributes.read_only
 options:
   gather_subset:
     description:
@@ -353,11 +353,11 @@ import os
 import re
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.hailo_open.hailo.plugins.module_utils import hailo_host
-from ansible_collections.hailo_open.hailo.plugins.module_utils import hailo_problems
-from ansible_collections.hailo_open.hailo.plugins.module_utils import hailo_sysfs
-from ansible_collections.hailo_open.hailo.plugins.module_utils import hailortcli
-from ansible_collections.hailo_open.hailo.plugins.module_utils import kernels as kernel_utils
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailo_host as hailo_host
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailo_problems as hailo_problems
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailo_sysfs as hailo_sysfs
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailortcli as hailortcli
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _kernels as kernel_utils
 
 SUBSETS = ('pci', 'nodes', 'driver', 'firmware', 'runtime', 'dkms', 'packages')
 COMMAND_ENV = {'LC_ALL': 'C', 'HAILORT_LOGGER_PATH': 'NONE'}

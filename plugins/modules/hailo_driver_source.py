@@ -142,7 +142,7 @@ import os
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hailo_open.hailo.plugins.module_utils import driver_source
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _driver_source as driver_source
 
 C_LOCALE = {'LC_ALL': 'C', 'LANG': 'C'}
 

@@ -207,7 +207,7 @@ import os
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.hailo_open.hailo.plugins.module_utils import fleet_report
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _fleet_report as fleet_report
 
 HOST_SPEC = dict(
     hostname=dict(type='str', required=True),

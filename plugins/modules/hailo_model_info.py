@@ -26,7 +26,7 @@ description:
 author:
   - hailo_open.hailo contributors (@hailo-open)
 extends_documentation_fragment:
-  - hailo_open.hailo.attributes.read_only
+  - hailo_open.hailo._attributes.read_only
 options:
   model:
     description:
@@ -162,7 +162,7 @@ note:
 '''
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hailo_open.hailo.plugins.module_utils import hailo_models
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailo_models as hailo_models
 
 
 def describe(params):

@@ -24,7 +24,7 @@ description:
 author:
   - hailo_open.hailo contributors (@hailo-open)
 extends_documentation_fragment:
-  - hailo_open.hailo.attributes.read_only
+  - hailo_open.hailo._attributes.read_only
 options:
   facts:
     description: C(ansible_facts['hailo']) as M(hailo_open.hailo.hailo_device_facts) returned it.
@@ -91,7 +91,7 @@ row:
 '''
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hailo_open.hailo.plugins.module_utils import validation
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _validation as validation
 
 
 def main():

@@ -100,7 +100,7 @@ import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hailo_open.hailo.plugins.module_utils import hailort_build
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailort_build as hailort_build
 
 MANIFEST = 'share/hailo_open.hailo/hailort.manifest.json'
 

@@ -19,7 +19,7 @@ description:
 author:
   - hailo_open.hailo contributors (@hailo-open)
 extends_documentation_fragment:
-  - hailo_open.hailo.attributes.read_only
+  - hailo_open.hailo._attributes.read_only
 options:
   hosts:
     description:
@@ -111,7 +111,7 @@ cmake_args:
 import re
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hailo_open.hailo.plugins.module_utils import hailort_build
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailort_build as hailort_build
 
 
 def hosts_from_facts(host_facts):

@@ -19,7 +19,7 @@ description:
 author:
   - hailo_open.hailo contributors (@hailo-open)
 extends_documentation_fragment:
-  - hailo_open.hailo.attributes.read_only
+  - hailo_open.hailo._attributes.read_only
 options:
   path:
     description: The source tree (the directory holding C(hailort/)).
@@ -62,7 +62,7 @@ missing_externals:
 '''
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hailo_open.hailo.plugins.module_utils import hailort_build
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailort_build as hailort_build
 
 
 def main():

@@ -25,7 +25,7 @@ description:
 author:
   - hailo_open.hailo contributors (@hailo-open)
 extends_documentation_fragment:
-  - hailo_open.hailo.attributes.read_only
+  - hailo_open.hailo._attributes.read_only
 options:
   hailortcli_path:
     description:
@@ -147,7 +147,7 @@ status:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hailo_open.hailo.plugins.module_utils import hailortcli
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailortcli as hailortcli
 
 COMMAND_ENV = {'LC_ALL': 'C', 'HAILORT_LOGGER_PATH': 'NONE'}
 

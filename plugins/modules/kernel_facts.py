@@ -26,7 +26,7 @@ attributes:
     support: full
     description: Returns C(ansible_facts['hailo_kernels']).
 extends_documentation_fragment:
-  - hailo_open.hailo.attributes.read_only
+  - hailo_open.hailo._attributes.read_only
 options:
   kernels:
     description:
@@ -177,8 +177,8 @@ ansible_facts:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hailo_open.hailo.plugins.module_utils import kernels as kernel_utils
-from ansible_collections.hailo_open.hailo.plugins.module_utils import platform as platform_utils
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _kernels as kernel_utils
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _platform as platform_utils
 
 
 def gather(module):

@@ -1,8 +1,8 @@
-"""Unit tests for module_utils/dkms.py: dkms status parsing and command planning."""
+"""Unit tests for module_utils/_dkms.py: dkms status parsing and command planning."""
 
 import pytest
 
-from ansible_collections.hailo_open.hailo.plugins.module_utils import dkms
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _dkms as dkms
 
 K1 = '6.12.117+deb13-arm64'
 K2 = '6.12.47+rpt-rpi-2712'

@@ -1,4 +1,4 @@
-"""Unit tests for module_utils/driver_source.py, on the fixture driver tree (copied to tmp_path) and on
+"""Unit tests for module_utils/_driver_source.py, on the fixture driver tree (copied to tmp_path) and on
 hand-written C snippets."""
 
 import os
@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from ansible_collections.hailo_open.hailo.plugins.module_utils import driver_source as ds
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _driver_source as ds
 
 FIXTURE = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'hailort-drivers')
 LOCK = 'mmap_read_lock(current->mm);'

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from ansible_collections.hailo_open.hailo.plugins.module_utils import fleet_report
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _fleet_report as fleet_report
 
 HOSTILE = '<script>alert("x")</script>'
 

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from ansible_collections.hailo_open.hailo.plugins.module_utils import hailo_models
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailo_models as hailo_models
 from ansible_collections.hailo_open.hailo.plugins.modules import hailo_model_info
 from ansible_collections.hailo_open.hailo.tests.unit.module_runner import run_module
 

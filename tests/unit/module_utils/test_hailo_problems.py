@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from ansible_collections.hailo_open.hailo.plugins.module_utils import hailo_problems
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailo_problems as hailo_problems
 
 DOCS = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'docs', 'troubleshooting.md')
 RUNNING = '6.12.47+rpt-rpi-2712'

@@ -9,8 +9,8 @@ import os
 
 import pytest
 
-from ansible_collections.hailo_open.hailo.plugins.module_utils import hailo_host
-from ansible_collections.hailo_open.hailo.plugins.module_utils import hailo_sysfs
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailo_host as hailo_host
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailo_sysfs as hailo_sysfs
 
 
 def write(path, text):

@@ -1,4 +1,4 @@
-"""Unit tests for plugins/module_utils/hailort_build.py."""
+"""Unit tests for plugins/module_utils/_hailort_build.py."""
 
 import io
 import json
@@ -7,7 +7,7 @@ import tarfile
 
 import pytest
 
-from ansible_collections.hailo_open.hailo.plugins.module_utils import hailort_build
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailort_build as hailort_build
 
 
 @pytest.mark.parametrize('cores, mem, requested, jobs', [

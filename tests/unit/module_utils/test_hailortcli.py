@@ -37,7 +37,7 @@ import os
 
 import pytest
 
-from ansible_collections.hailo_open.hailo.plugins.module_utils import hailortcli
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailortcli as hailortcli
 
 DATA = os.path.join(os.path.dirname(__file__), '..', 'data', 'hailortcli')
 

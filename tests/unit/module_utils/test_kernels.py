@@ -1,10 +1,10 @@
-"""Unit tests for plugins/module_utils/kernels.py."""
+"""Unit tests for plugins/module_utils/_kernels.py."""
 
 import os
 
 import pytest
 
-from ansible_collections.hailo_open.hailo.plugins.module_utils import kernels
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _kernels as kernels
 
 # `apt-cache policy` output as apt 3.0 (trixie) prints it, for one known and one installed package;
 # unknown packages produce no lines at all.

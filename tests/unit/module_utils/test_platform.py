@@ -1,8 +1,8 @@
-"""Unit tests for plugins/module_utils/platform.py."""
+"""Unit tests for plugins/module_utils/_platform.py."""
 
 import pytest
 
-from ansible_collections.hailo_open.hailo.plugins.module_utils import platform
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _platform as platform
 
 # /etc/os-release of Raspberry Pi OS (trixie, 64-bit) and Debian 12, as shipped.
 PI_OS_TRIXIE = '''PRETTY_NAME="Debian GNU/Linux 13 (trixie)"

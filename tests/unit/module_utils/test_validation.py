@@ -1,11 +1,11 @@
-"""Unit tests for plugins/module_utils/validation.py."""
+"""Unit tests for plugins/module_utils/_validation.py."""
 
 import os
 import re
 
 import pytest
 
-from ansible_collections.hailo_open.hailo.plugins.module_utils import validation
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _validation as validation
 
 FACTS = {
     'kernel': {'release': '6.12.47+rpt-rpi-2712', 'page_size': 16384},

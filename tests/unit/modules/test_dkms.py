@@ -8,7 +8,7 @@ from unittest import mock
 import pytest
 from ansible.module_utils import basic
 
-from ansible_collections.hailo_open.hailo.plugins.module_utils import dkms as dkms_utils
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _dkms as dkms_utils
 from ansible_collections.hailo_open.hailo.plugins.modules import dkms as dkms_module
 from ansible_collections.hailo_open.hailo.tests.unit.module_runner import run_module
 

@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from ansible_collections.hailo_open.hailo.plugins.module_utils import fleet_report
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _fleet_report as fleet_report
 from ansible_collections.hailo_open.hailo.plugins.modules import hailo_fleet_report
 from ansible_collections.hailo_open.hailo.tests.unit.module_runner import run_module
 

@@ -1,6 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: hailo_open.hailo contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
 """Parsers for the text that HailoRT's command line tool (``hailortcli``, 4.x line) prints.
 
 The formats are those of HailoRT v4.23.0 (branch ``hailo8``):

@@ -1,6 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: hailo_open.hailo contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
 """Rules that turn gathered Hailo facts into problems a person can act on.
 
 ``find_problems(facts, ...)`` is a pure function of the facts dict that ``hailo_device_facts`` builds.

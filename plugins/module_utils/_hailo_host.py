@@ -1,6 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: hailo_open.hailo contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
 """Host-side facts around the Hailo stack: modprobe configuration, DKMS, modinfo, dpkg, firmware, libhailort."""
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import hashlib
 import os
 import re
 
-from ansible_collections.hailo_open.hailo.plugins.module_utils import dkms
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _dkms as dkms
 
 MODULE_NAME = 'hailo_pci'
 

@@ -1,6 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: hailo_open.hailo contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
 """Inspection and repair of a hailort-drivers (Hailo PCIe driver, 4.x) source tree.
 
 Nothing here runs commands or writes files: the functions read a tree and compute new file contents, so
