@@ -153,10 +153,15 @@ def parse_dpkg_query(text):
     return present
 
 
+def default_library_dirs():
+    """The system library directories where a libhailort may be: /usr/local/lib, /usr/lib and Debian's multiarch."""
+    return list(LIBHAILORT_DIRS) + sorted(glob.glob(LIBHAILORT_MULTIARCH_GLOB))
+
+
 def find_libhailort(dirs=None):
     """libhailort.so.X.Y.Z files: ``[{'path', 'version'}]``, in the order of ``dirs``."""
     if dirs is None:
-        dirs = list(LIBHAILORT_DIRS) + sorted(glob.glob(LIBHAILORT_MULTIARCH_GLOB))
+        dirs = default_library_dirs()
     found = []
     for directory in dirs:
         try:

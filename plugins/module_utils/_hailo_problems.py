@@ -28,10 +28,13 @@ PROBLEM_IDS = (
     'driver_version_mismatch',
     'driver_disk_version_mismatch',
     'runtime_version_mismatch',
+    'driver_library_mismatch',
+    'runtime_missing',
     'page_size_16k_without_force',
     'driver_in_tree_only',
     'driver_in_tree_shadows_dkms',
     'driver_not_built_for_kernel',
+    'driver_outside_updates',
     'driver_blacklisted',
     'dkms_status_warning',
     'device_node_permissions',
@@ -43,6 +46,11 @@ PROBLEM_IDS = (
 def problem(problem_id, severity, message, fix):
     return {'id': problem_id, 'severity': severity, 'message': message, 'fix': fix,
             'doc': '%s#%s' % (DOC_PAGE, problem_id)}
+
+
+def _is_target(kernel, options):
+    """Whether the driver must work for ``kernel``: the running one, or one the caller builds for."""
+    return bool(kernel.get('running')) or kernel.get('release') in (options.get('target_kernels') or ())
 
 
 def _supported_devices(facts):
@@ -190,7 +198,7 @@ def _check_driver_versions(facts, options):
             continue
         if expected and on_disk != expected:
             problems.append(problem(
-                'driver_disk_version_mismatch', 'error' if kernel.get('running') else 'warning',
+                'driver_disk_version_mismatch', 'error' if _is_target(kernel, options) else 'warning',
                 'The hailo_pci module for kernel %s (%s) is version %s, expected %s.'
                 % (kernel['release'], module.get('filename'), on_disk, expected),
                 'Build and install driver %s for kernel %s with DKMS.' % (expected, kernel['release'])))
@@ -202,6 +210,32 @@ def _check_driver_versions(facts, options):
                 'module was replaced without reloading it.' % (driver['version'], on_disk),
                 'Reload the module ("modprobe -r hailo_pci && modprobe hailo_pci") or reboot.'))
     return problems
+
+
+def driver_library_mismatch(driver_version, library_version):
+    """libhailort refuses the loaded driver (HAILO_INVALID_DRIVER_VERSION, 76): the most common failure users meet."""
+    return problem(
+        'driver_library_mismatch', 'error',
+        'libhailort %s refuses the loaded hailo_pci driver %s: both must be the same release '
+        '(HAILO_INVALID_DRIVER_VERSION, 76).' % (library_version or 'of another version', driver_version or 'of another version'),
+        'Install the driver and HailoRT of one release (set hailo_version once and run site.yml), then reload the '
+        'driver ("modprobe -r hailo_pci && modprobe hailo_pci", or reboot) and check /sys/module/hailo_pci/version.')
+
+
+def _check_runtime_present(facts, options):
+    runtime = facts.get('runtime')
+    if not runtime or runtime.get('hailortcli_version'):
+        return []
+    if not runtime.get('hailortcli_path'):
+        return [problem('runtime_missing', 'error', 'HailoRT is not installed: %s' % runtime.get('error'),
+                        'Install HailoRT with the hailo_open.hailo.hailort role (site.yml); when it is installed under '
+                        'another prefix, set hailo_prefix to it.')]
+    if runtime.get('library_version'):
+        return []  # runtime_version_mismatch says what is wrong
+    return [problem('runtime_missing', 'error',
+                    '%s does not run: %s' % (runtime['hailortcli_path'], runtime.get('error')),
+                    'Reinstall HailoRT with the hailo_open.hailo.hailort role. "cannot open shared object file" means '
+                    'the loader does not search the prefix\'s lib directory: the role adds it to /etc/ld.so.conf.d.')]
 
 
 def _check_runtime_versions(facts, options):
@@ -219,11 +253,7 @@ def _check_runtime_versions(facts, options):
             'build in /usr/local/lib) and run "ldconfig".'))
     driver = facts.get('driver') or {}
     if cli and driver.get('loaded') and driver.get('version') and driver['version'] != cli:
-        problems.append(problem(
-            'runtime_version_mismatch', 'error',
-            'HailoRT %s runs against the loaded hailo_pci driver %s; libhailort refuses a driver of another '
-            'version (HAILO_INVALID_DRIVER_VERSION, 76).' % (cli, driver['version']),
-            'Install HailoRT and the driver from the same release (one version everywhere), then reload the driver.'))
+        problems.append(driver_library_mismatch(driver['version'], runtime.get('library_version') or cli))
     if cli and expected and cli != expected:
         problems.append(problem(
             'runtime_version_mismatch', 'error',
@@ -301,7 +331,7 @@ def _check_module_locations(facts, options):
     problems = []
     for kernel in driver.get('kernels') or []:
         module = kernel.get('module') or {}
-        severity = 'error' if kernel.get('running') else 'warning'
+        severity = 'error' if _is_target(kernel, options) else 'warning'
         if not module.get('filename'):
             headers = '' if kernel.get('headers_path') else ' and its headers are not installed'
             problems.append(problem(
@@ -323,6 +353,14 @@ def _check_module_locations(facts, options):
                 'HailoRT release.' % (kernel['release'], module['filename'], module.get('version')),
                 'Build the driver of your HailoRT release with DKMS; it installs under updates/, which modprobe '
                 'prefers. Do not blacklist hailo_pci.'))
+        elif module.get('location') != 'updates':
+            problems.append(problem(
+                'driver_outside_updates', severity,
+                'modprobe resolves hailo_pci for kernel %s to %s, which is not under updates/ where DKMS installs it: '
+                'a copy installed by hand (for example "make install") takes the place of the DKMS build.'
+                % (kernel['release'], module['filename']),
+                'Remove %s, run "depmod -a %s" and reinstall the driver with DKMS.'
+                % (module['filename'], kernel['release'])))
     return problems
 
 
@@ -395,6 +433,7 @@ _RULES = (
     _check_node_permissions,
     _check_firmware,
     _check_driver_versions,
+    _check_runtime_present,
     _check_runtime_versions,
     _check_page_size,
     _check_module_locations,
@@ -405,10 +444,14 @@ _RULES = (
 )
 
 
-def find_problems(facts, expected_version=None, expected_group='hailo', expected_link_gen=3):
-    """All problems visible in ``facts``, in a stable order (rule order, then device/kernel order)."""
+def find_problems(facts, expected_version=None, expected_group='hailo', expected_link_gen=3, target_kernels=None):
+    """All problems visible in ``facts``, in a stable order (rule order, then device/kernel order).
+
+    ``target_kernels`` are the kernel releases the driver must work for besides the running one: problems of the
+    driver on disk for them are errors, for other installed kernels warnings.
+    """
     options = {'expected_version': expected_version, 'expected_group': expected_group,
-               'expected_link_gen': expected_link_gen}
+               'expected_link_gen': expected_link_gen, 'target_kernels': list(target_kernels or [])}
     problems = []
     for rule in _RULES:
         problems.extend(rule(facts, options))

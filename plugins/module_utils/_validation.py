@@ -9,6 +9,8 @@ result as a row of the fleet report."""
 
 from __future__ import annotations
 
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailo_problems as hailo_problems
+
 DOC_PAGE = 'docs/troubleshooting.md'
 
 
@@ -22,13 +24,52 @@ def _major_minor(version):
     return tuple(parts[:2]) if len(parts) >= 2 else None
 
 
-def check_scan(scan, min_devices):
-    """Findings from hailortcli_scan's result (a failed scan, too few devices, unidentified devices)."""
+def _failed(result):
+    """Whether a module result registered by the role describes a failure.
+
+    The role registers hailortcli_scan and hailo_benchmark with ``failed_when: false``, which turns ``failed`` into
+    false: the decoded ``status`` and a non-zero ``rc`` still tell.
+    """
+    return bool(result.get('failed') or result.get('status') or result.get('rc') not in (None, 0))
+
+
+def scan_error(scan):
+    """The failure hailortcli_scan reported: its ``error`` (``fail_on_error=false``), or the failed result itself.
+
+    Returns ``{'msg', 'status'}`` or None. A result registered with ``failed_when: false`` says ``failed: false``,
+    so the decoded ``status`` or a non-zero ``rc`` counts as a failure too.
+    """
+    if scan.get('error'):
+        return scan['error']
+    if _failed(scan):
+        return {'msg': scan.get('msg'), 'status': scan.get('status')}
+    return None
+
+
+def check_scan(scan, min_devices, facts=None):
+    """Findings from hailortcli_scan's result: a failed hailortcli (decoded), or too few devices.
+
+    A failed hailortcli is a finding of its own: ``driver_library_mismatch`` when libhailort refused the loaded
+    driver (status 76), else ``hailortcli_failed`` with the decoded status. Device counts are not judged then:
+    the devices ``scan`` listed before the failure are kept, but an absent list says nothing about the hardware.
+    """
+    error = scan_error(scan)
+    if error:
+        status = error.get('status') or {}
+        if status.get('kind') == 'driver_library_mismatch' or status.get('name') == 'HAILO_INVALID_DRIVER_VERSION':
+            details = status.get('details') or {}
+            facts = facts or {}
+            driver = details.get('driver') or (facts.get('driver') or {}).get('version')
+            library = details.get('library') or (facts.get('runtime') or {}).get('hailortcli_version')
+            return [hailo_problems.driver_library_mismatch(driver, library)]
+        name = status.get('name')
+        message = error.get('msg') or 'hailortcli failed.'
+        fix = (status.get('explanation') if status.get('explanation') else
+               'See the message; docs/troubleshooting.md lists the hailo status codes.')
+        found = finding('hailortcli_failed', 'error', message, fix)
+        found['status'] = {'name': name, 'code': status.get('rc')} if status else None
+        return [found]
     findings = []
-    if scan.get('failed'):
-        findings.append(finding('hailortcli_failed', 'error', scan.get('msg') or 'hailortcli failed.',
-                                'See the message; docs/troubleshooting.md lists the hailo status codes.'))
-        return findings
     devices = scan.get('devices') or []
     if len(devices) < min_devices:
         findings.append(finding(
@@ -57,9 +98,15 @@ def check_firmware(devices, expected_version):
 def check_benchmark(benchmark):
     if not benchmark or benchmark.get('skipped'):
         return []
-    if benchmark.get('failed') and benchmark.get('passed') is not False:
-        return [finding('benchmark_failed', 'error', benchmark.get('msg') or 'The benchmark failed.',
-                        'See the message; docs/troubleshooting.md lists the hailo status codes.')]
+    error = benchmark.get('error') or (
+        {'msg': benchmark.get('msg'), 'status': benchmark.get('status')}
+        if _failed(benchmark) and benchmark.get('passed') is not False else None)
+    if error:
+        status = error.get('status') or {}
+        found = finding('benchmark_failed', 'error', error.get('msg') or 'The benchmark failed.',
+                        status.get('explanation') or 'See the message; docs/troubleshooting.md lists the hailo status codes.')
+        found['status'] = {'name': status.get('name'), 'code': status.get('rc')} if status else None
+        return [found]
     if benchmark.get('passed') is False:
         metric = benchmark.get('fps_metric')
         measured = (benchmark.get('fps') or {}).get(metric) or 0
@@ -89,8 +136,9 @@ def evaluate(facts, scan, benchmark, expected_version, min_devices=1, link_polic
     elif link_policy == 'ignore':
         problems = [p for p in problems if p.get('id') != 'pcie_link_below_expected']
     devices = scan.get('devices') or []
-    findings = problems + check_scan(scan, min_devices) + check_firmware(devices, expected_version) + \
-        check_benchmark(benchmark)
+    known = set(p.get('id') for p in problems)
+    scan_findings = [f for f in check_scan(scan, min_devices, facts) if f['id'] not in known]
+    findings = problems + scan_findings + check_firmware(devices, expected_version) + check_benchmark(benchmark)
     failures = [f for f in findings if f.get('severity') == 'error']
     warnings = [f for f in findings if f.get('severity') != 'error']
     status = 'failed' if failures else ('warning' if warnings else 'ok')

@@ -83,9 +83,20 @@ options:
         and a warning.
     type: bool
     default: true
+  fail_on_error:
+    description:
+      - Fail when the benchmark cannot run (no hailortcli, no HEF, hailortcli fails, unreadable results). With
+        V(false), succeed and describe the failure in RV(error), so that a caller can judge it.
+    type: bool
+    default: true
   hailortcli_path:
     description:
-      - Path of C(hailortcli). By default it is searched in E(PATH) and C(/usr/local/bin).
+      - Path of C(hailortcli). By default it is searched in O(prefix), else in E(PATH) and C(/usr/local/bin).
+    type: path
+  prefix:
+    description:
+      - The HailoRT installation prefix (the roles' C(hailo_prefix)); only C(<prefix>/bin/hailortcli) is used.
+      - Mutually exclusive with O(hailortcli_path).
     type: path
 notes:
   - The benchmark opens the device, so it fails with C(HAILO_OUT_OF_PHYSICAL_DEVICES) while another process (a
@@ -194,6 +205,13 @@ stderr:
   description: Standard error of hailortcli.
   returned: always
   type: str
+error:
+  description:
+    - Null when the benchmark ran and was read. Otherwise C(msg), the failure as a sentence, and C(status), the
+      decoded failure of hailortcli (null when hailortcli did not run or did not fail).
+  returned: always
+  type: dict
+  sample: {msg: The HEF file /tmp/x.hef does not exist (or is not a file) ..., status: null}
 status:
   description: Decoded failure (C(rc), C(name), C(kind), C(explanation), C(details), C(errors)).
   returned: failure of hailortcli
@@ -208,33 +226,33 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_text
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _commands as commands
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailortcli as hailortcli
 
-COMMAND_ENV = {'LC_ALL': 'C', 'HAILORT_LOGGER_PATH': 'NONE'}
 CSV_NAME = 'benchmark.csv'
-EMPTY_RUN = {'rc': None, 'stdout': '', 'stderr': ''}
+EMPTY_RUN = commands.NO_RUN
 
 
-def find_hailortcli(module):
-    path = module.params['hailortcli_path']
-    if path:
-        if not os.access(path, os.X_OK):
-            module.fail_json(msg='hailortcli_path %s is not an executable file.' % path, **EMPTY_RUN)
-        return path
-    found = module.get_bin_path('hailortcli', opt_dirs=['/usr/local/bin'])
-    if not found:
-        module.fail_json(msg='hailortcli was not found in PATH nor in /usr/local/bin; install HailoRT or set '
-                             'hailortcli_path.', **EMPTY_RUN)
-    return found
+class BenchmarkError(Exception):
+    """The benchmark could not run or be read: args[0] the message, args[1] the decoded status (or None)."""
 
 
-def check_hef(module):
-    hef = module.params['hef']
+def finish_with_error(module, message, result, status=None):
+    """Fail, or with fail_on_error=false succeed, describing the failure in ``error``."""
+    result['error'] = {'msg': message, 'status': status}
+    if status is not None:
+        result['status'] = status
+    if module.params['fail_on_error']:
+        module.fail_json(msg=message, **result)
+    module.exit_json(**result)
+
+
+def check_hef(hef):
     if not os.path.isfile(hef):
-        module.fail_json(msg='The HEF file %s does not exist (or is not a file): download the HEF for the device\'s '
-                             'architecture first (hailo_open.hailo.hailo_model_info gives its URL).' % hef, **EMPTY_RUN)
+        raise BenchmarkError('The HEF file %s does not exist (or is not a file): download the HEF for the device\'s '
+                             'architecture first (hailo_open.hailo.hailo_model_info gives its URL).' % hef, None)
     if not os.access(hef, os.R_OK):
-        module.fail_json(msg='The HEF file %s is not readable by the user running the benchmark.' % hef, **EMPTY_RUN)
+        raise BenchmarkError('The HEF file %s is not readable by the user running the benchmark.' % hef, None)
 
 
 def build_command(cli, params, csv_path):
@@ -327,8 +345,8 @@ def judge(module, result):
     metric = module.params['fps_metric']
     measured = result['fps'][metric]
     if measured is None:
-        module.fail_json(msg='hailortcli benchmark reported no %s FPS, so the threshold of %s FPS cannot be checked.'
-                             % (metric, threshold), **result)
+        raise BenchmarkError('hailortcli benchmark reported no %s FPS, so the threshold of %s FPS cannot be checked.'
+                             % (metric, threshold), None)
     result['passed'] = measured >= threshold
     if result['passed']:
         return
@@ -336,7 +354,29 @@ def judge(module, result):
                % (metric, measured, threshold, 100.0 * measured / threshold, module.params['hef']))
     if module.params['fail_below_threshold']:
         module.fail_json(msg=message, **result)
+    result['msg'] = message
     module.warn(message)
+
+
+def benchmark(module, cli, result):
+    """Run the benchmark and fill ``result``; raises BenchmarkError when it fails or its output cannot be read."""
+    params = module.params
+    workdir = tempfile.mkdtemp(prefix='hailo_benchmark.')
+    try:
+        csv_path = os.path.join(workdir, CSV_NAME)
+        command = build_command(cli.path, params, csv_path)
+        result['cmd'] = command
+        rc, out, err = cli.run(command[1:], cwd=workdir)
+        result.update(rc=rc, stdout=out, stderr=err)
+        if rc != 0:
+            failure = cli.failure()
+            raise BenchmarkError(failure_message('hailortcli benchmark %s' % params['hef'], failure), failure)
+        try:
+            result.update(read_results(csv_path, out, params['device_id']))
+        except ValueError as exc:
+            raise BenchmarkError(str(exc), None)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def main():
@@ -349,8 +389,11 @@ def main():
             min_fps=dict(type='float'),
             fps_metric=dict(type='str', default='hw_only', choices=['hw_only', 'streaming']),
             fail_below_threshold=dict(type='bool', default=True),
+            fail_on_error=dict(type='bool', default=True),
             hailortcli_path=dict(type='path'),
+            prefix=dict(type='path'),
         ),
+        mutually_exclusive=[('hailortcli_path', 'prefix')],
         supports_check_mode=True,
     )
     params = module.params
@@ -360,36 +403,24 @@ def main():
     if params['min_fps'] is not None and params['min_fps'] <= 0:
         module.fail_json(msg='min_fps must be above 0, not %s.' % params['min_fps'], **EMPTY_RUN)
 
-    cli = find_hailortcli(module)
-    check_hef(module)
-    result = dict(changed=False, fps_metric=params['fps_metric'], threshold=params['min_fps'], passed=None)
-
-    if module.check_mode:
-        command = build_command(cli, params, os.path.join('<tmpdir>', CSV_NAME))
-        module.exit_json(skipped=True, cmd=command,
-                         msg='Check mode: the benchmark was not run (it loads the HEF onto the device and keeps the '
-                             'device busy for about %d s).' % (3 * params['time']),
-                         **dict(result, **EMPTY_RUN))
-
-    workdir = tempfile.mkdtemp(prefix='hailo_benchmark.')
+    result = dict(changed=False, fps_metric=params['fps_metric'], threshold=params['min_fps'], passed=None,
+                  error=None, **EMPTY_RUN)
+    path = commands.find_hailortcli(module, params['hailortcli_path'], params['prefix'])
     try:
-        csv_path = os.path.join(workdir, CSV_NAME)
-        command = build_command(cli, params, csv_path)
-        result['cmd'] = command
-        rc, out, err = module.run_command(command, environ_update=COMMAND_ENV, cwd=workdir)
-        result.update(rc=rc, stdout=out, stderr=err)
-        if rc != 0:
-            failure = hailortcli.decode_failure(rc, out, err)
-            module.fail_json(msg=failure_message('hailortcli benchmark %s' % params['hef'], failure), status=failure,
+        if path is None:
+            raise BenchmarkError(commands.missing_hailortcli(params['hailortcli_path'], params['prefix']), None)
+        check_hef(params['hef'])
+        cli = commands.Hailortcli(module, path)
+        if module.check_mode:
+            command = build_command(cli.path, params, os.path.join('<tmpdir>', CSV_NAME))
+            module.exit_json(skipped=True, cmd=command,
+                             msg='Check mode: the benchmark was not run (it loads the HEF onto the device and keeps '
+                                 'the device busy for about %d s).' % (3 * params['time']),
                              **result)
-        try:
-            result.update(read_results(csv_path, out, params['device_id']))
-        except ValueError as exc:
-            module.fail_json(msg=str(exc), **result)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-
-    judge(module, result)
+        benchmark(module, cli, result)
+        judge(module, result)
+    except BenchmarkError as exc:
+        finish_with_error(module, exc.args[0], result, exc.args[1])
     module.exit_json(**result)
 
 

@@ -64,8 +64,21 @@ options:
     default: /lib/firmware/hailo/hailo8_fw.bin
   hailortcli_path:
     description:
-      - Path of C(hailortcli). By default it is searched in E(PATH) and C(/usr/local/bin).
+      - Path of C(hailortcli). By default it is searched in O(prefix), else in E(PATH) and C(/usr/local/bin).
     type: path
+  prefix:
+    description:
+      - The HailoRT installation prefix (the roles' C(hailo_prefix)). Only C(<prefix>/bin/hailortcli) is used, and
+        C(libhailort) is looked for in C(<prefix>/lib) before the system library directories.
+      - Mutually exclusive with O(hailortcli_path).
+    type: path
+  target_kernels:
+    description:
+      - Kernel releases the driver is built for (the driver role's targets). A missing or wrong C(hailo_pci) for one
+        of them is an error, as for the running kernel; for other installed kernels it is a warning.
+      - By default only the running kernel counts as a target.
+    type: list
+    elements: str
 notes:
   - The module runs C(modinfo -k <release> hailo_pci) for every installed kernel, C(dkms status -m hailo_pci),
     C(hailortcli --version) and C(dpkg-query) with C(LC_ALL=C); commands that are not installed are reported as
@@ -301,10 +314,15 @@ ansible_facts:
               description: Version of the libhailort that hailortcli loaded, when it differs from the CLI's own.
               type: str
             error:
-              description: Why C(hailortcli --version) failed, decoded.
+              description: Why C(hailortcli) was not found or C(hailortcli --version) failed, decoded.
+              type: str
+            prefix:
+              description: The O(prefix) searched, or null.
               type: str
             libhailort:
-              description: C(libhailort.so.X.Y.Z) files in C(/usr/local/lib), C(/usr/lib) and C(/usr/lib/<multiarch>).
+              description:
+                - C(libhailort.so.X.Y.Z) files in C(<prefix>/lib) (with O(prefix)), C(/usr/local/lib), C(/usr/lib) and
+                  C(/usr/lib/<multiarch>).
               type: list
               elements: dict
               sample: [{path: /usr/local/lib/libhailort.so.4.23.0, version: 4.23.0}]
@@ -350,9 +368,9 @@ ansible_facts:
 '''
 
 import os
-import re
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _commands as commands
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailo_host as hailo_host
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailo_problems as hailo_problems
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailo_sysfs as hailo_sysfs
@@ -360,9 +378,6 @@ from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailortcl
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _kernels as kernel_utils
 
 SUBSETS = ('pci', 'nodes', 'driver', 'firmware', 'runtime', 'dkms', 'packages')
-COMMAND_ENV = {'LC_ALL': 'C', 'HAILORT_LOGGER_PATH': 'NONE'}
-SBIN_DIRS = ['/usr/sbin', '/sbin']
-VERSION_RE = re.compile(r'^\d+\.\d+\.\d+$')
 
 
 def resolve_subsets(requested):
@@ -402,8 +417,7 @@ def gather_devices(module):
 
 
 def module_on_disk(module, modinfo, kernel):
-    rc, out, _err = module.run_command([modinfo, '-k', kernel['release'], hailo_host.MODULE_NAME],
-                                       environ_update=COMMAND_ENV)
+    rc, out, _err = commands.run(module, [modinfo, '-k', kernel['release'], hailo_host.MODULE_NAME])
     fields = hailo_host.parse_modinfo(out) if rc == 0 else hailo_host.parse_modinfo('')
     filename = fields['filename'] if fields['filename'] and fields['filename'].startswith('/') else None
     return {
@@ -418,7 +432,7 @@ def module_on_disk(module, modinfo, kernel):
 def gather_driver(module, running_release):
     driver = hailo_sysfs.loaded_driver()
     driver['modprobe'] = hailo_host.read_modprobe_config()
-    modinfo = module.get_bin_path('modinfo', opt_dirs=SBIN_DIRS)
+    modinfo = commands.find_tool(module, 'modinfo', sbin=True)
     driver['modinfo_available'] = bool(modinfo)
     driver['kernels'] = []
     for kernel in kernel_utils.installed_kernels():
@@ -434,45 +448,42 @@ def gather_driver(module, running_release):
 
 
 def gather_dkms(module):
-    dkms = module.get_bin_path('dkms', opt_dirs=SBIN_DIRS)
+    dkms = commands.find_tool(module, 'dkms', sbin=True)
     if not dkms:
         return {'available': False, 'entries': [], 'error': None}
-    rc, out, err = module.run_command([dkms, 'status', '-m', hailo_host.MODULE_NAME], environ_update=COMMAND_ENV)
+    rc, out, err = commands.run(module, [dkms, 'status', '-m', hailo_host.MODULE_NAME])
     return {'available': True, 'entries': hailo_host.parse_dkms_status(out), 'error': err.strip() if rc else None}
 
 
-def find_hailortcli(module, path):
-    if path:
-        return path if os.access(path, os.X_OK) else None
-    return module.get_bin_path('hailortcli', opt_dirs=['/usr/local/bin'])
-
-
-def gather_runtime(module, path):
-    runtime = {'hailortcli_path': find_hailortcli(module, path), 'hailortcli_version': None,
-               'library_version': None, 'error': None, 'libhailort': hailo_host.find_libhailort()}
+def gather_runtime(module, path, prefix):
+    dirs = commands.library_dirs(prefix)
+    runtime = {'hailortcli_path': commands.find_hailortcli(module, path, prefix), 'hailortcli_version': None,
+               'library_version': None, 'error': None, 'prefix': prefix,
+               'libhailort': hailo_host.find_libhailort(dirs + [d for d in hailo_host.default_library_dirs()
+                                                                if d not in dirs])}
     if not runtime['hailortcli_path']:
-        runtime['error'] = 'hailortcli not found (%s)' % (path or 'PATH and /usr/local/bin were searched')
+        runtime['error'] = commands.missing_hailortcli(path, prefix)
         return runtime
-    rc, out, err = module.run_command([runtime['hailortcli_path'], '--version'], environ_update=COMMAND_ENV)
+    cli = commands.Hailortcli(module, runtime['hailortcli_path'])
+    rc, out, _err = cli.run(['--version'])
     if rc == 0:
         runtime['hailortcli_version'] = hailortcli.parse_version(out)
         return runtime
-    failure = hailortcli.decode_failure(rc, out, err)
+    failure = cli.failure()
     if failure['kind'] == 'cli_library_mismatch':
         runtime['hailortcli_version'] = failure['details']['cli']
         runtime['library_version'] = failure['details']['library']
-    runtime['error'] = hailortcli.format_failure('hailortcli --version', failure)
+    runtime['error'] = cli.message(['--version'], failure)
     return runtime
 
 
 def gather_packages(module):
-    dpkg_query = module.get_bin_path('dpkg-query')
+    dpkg_query = commands.find_tool(module, 'dpkg-query')
     if not dpkg_query:
         return {'available': False, 'conflicting': []}
     # Exit code 1 only means that some of the names are unknown to dpkg; the known ones are still printed.
-    _rc, out, _err = module.run_command(
-        [dpkg_query, '-W', '-f=${Package}\\t${Status}\\t${Version}\\n'] + list(hailo_host.CONFLICTING_PACKAGES),
-        environ_update=COMMAND_ENV)
+    _rc, out, _err = commands.run(
+        module, [dpkg_query, '-W', '-f=${Package}\\t${Status}\\t${Version}\\n'] + list(hailo_host.CONFLICTING_PACKAGES))
     return {'available': True, 'conflicting': hailo_host.parse_dpkg_query(out)}
 
 
@@ -497,12 +508,12 @@ def gather(module, subsets):
     if 'firmware' in subsets:
         facts['firmware'] = hailo_host.firmware_facts(params['firmware_path'])
     if 'runtime' in subsets:
-        facts['runtime'] = gather_runtime(module, params['hailortcli_path'])
+        facts['runtime'] = gather_runtime(module, params['hailortcli_path'], params['prefix'])
     if 'packages' in subsets:
         facts['packages'] = gather_packages(module)
     facts['problems'] = hailo_problems.find_problems(
         facts, expected_version=params['expected_version'], expected_group=params['expected_group'],
-        expected_link_gen=params['expected_link_gen'])
+        expected_link_gen=params['expected_link_gen'], target_kernels=params['target_kernels'])
     return facts
 
 
@@ -515,13 +526,15 @@ def main():
             expected_link_gen=dict(type='int', default=3),
             firmware_path=dict(type='path', default='/lib/firmware/hailo/hailo8_fw.bin'),
             hailortcli_path=dict(type='path'),
+            prefix=dict(type='path'),
+            target_kernels=dict(type='list', elements='str'),
         ),
+        mutually_exclusive=[('hailortcli_path', 'prefix')],
         supports_check_mode=True,
     )
-    expected_version = module.params['expected_version']
-    if expected_version is not None and not VERSION_RE.match(expected_version):
-        module.fail_json(msg='expected_version must look like 4.23.0 (major.minor.revision), got %r.'
-                         % expected_version)
+    bad_version = commands.release_error('expected_version', module.params['expected_version'])
+    if bad_version:
+        module.fail_json(msg=bad_version)
     try:
         subsets = resolve_subsets(module.params['gather_subset'])
     except ValueError as exc:

@@ -18,9 +18,13 @@ description:
   - Commands run with C(LC_ALL=C) and C(HAILORT_LOGGER_PATH=NONE), so that hailortcli writes no C(hailort.log)
     into the working directory.
   - A failing command fails the module with the hailo_status name of its exit code and an explanation
-    (for example C(HAILO_INVALID_DRIVER_VERSION) when driver and library are from different releases).
+    (for example C(HAILO_INVALID_DRIVER_VERSION) when driver and library are from different releases). With
+    O(fail_on_error=false) the module succeeds instead and describes the failure in RV(error), so that a caller
+    (the C(validate) role) can judge it.
   - A device that C(scan) lists but C(fw-control identify) does not describe (no C(Device Architecture) line,
-    even with exit code 0) fails the module too; the device is present but its firmware does not answer.
+    even with exit code 0) counts as a failure too; the device is present but its firmware does not answer.
+  - Every device C(scan) listed stays in RV(devices) when a later C(identify) fails; those not identified have
+    C(identified=false).
   - No device at all is not a failure; RV(devices) is then empty.
 author:
   - hailo_open.hailo contributors (@hailo-open)
@@ -29,8 +33,19 @@ extends_documentation_fragment:
 options:
   hailortcli_path:
     description:
-      - Path of C(hailortcli). By default it is searched in E(PATH) and C(/usr/local/bin).
+      - Path of C(hailortcli). By default it is searched in O(prefix), else in E(PATH) and C(/usr/local/bin).
     type: path
+  prefix:
+    description:
+      - The HailoRT installation prefix (the roles' C(hailo_prefix)); only C(<prefix>/bin/hailortcli) is used.
+      - Mutually exclusive with O(hailortcli_path).
+    type: path
+  fail_on_error:
+    description:
+      - Fail when a hailortcli command fails (or hailortcli is missing). With V(false), succeed and return the
+        failure in RV(error).
+    type: bool
+    default: true
   identify:
     description:
       - Run C(hailortcli fw-control identify) for each device found.
@@ -55,10 +70,20 @@ EXAMPLES = r'''
       - hailo_scan.devices[0].architecture == 'HAILO8'
       - hailo_scan.devices[0].firmware_version == '4.23.0'
 
-- name: Only list devices, with a hailortcli outside PATH
+- name: Only list devices, with HailoRT installed under /opt/hailort
   hailo_open.hailo.hailortcli_scan:
-    hailortcli_path: /opt/hailort/bin/hailortcli
+    prefix: /opt/hailort
     identify: false
+
+- name: Judge a failure instead of failing on it
+  hailo_open.hailo.hailortcli_scan:
+    fail_on_error: false
+  register: hailo_scan
+
+- name: Show the decoded status of a failed hailortcli
+  ansible.builtin.debug:
+    msg: "{{ hailo_scan.error.status.name }}: {{ hailo_scan.error.msg }}"
+  when: hailo_scan.error is not none and hailo_scan.error.status is not none
 '''
 
 RETURN = r'''
@@ -139,91 +164,103 @@ stderr:
   type: str
 status:
   description: Decoded failure of the last command (C(rc), C(name), C(kind), C(explanation), C(details), C(errors)).
-  returned: failure of a hailortcli command
+  returned: failure of a hailortcli command, with O(fail_on_error=true)
   type: dict
   sample: {rc: 76, name: HAILO_INVALID_DRIVER_VERSION, kind: driver_library_mismatch}
+error:
+  description:
+    - Null when every command succeeded. Otherwise C(msg), the failure as a sentence, and C(status), the decoded
+      failure of the hailortcli command (C(rc), C(name), C(kind), C(explanation), C(details), C(errors)), or null
+      when no command failed (hailortcli missing, a device that does not answer, unreadable output).
+  returned: always
+  type: dict
+  sample: {msg: '"hailortcli fw-control identify -s 0001:01:00.0" failed with exit code 76 (HAILO_INVALID_DRIVER_VERSION): ...',
+           status: {rc: 76, name: HAILO_INVALID_DRIVER_VERSION, kind: driver_library_mismatch,
+                    details: {driver: 4.22.0, library: 4.23.0}}}
 '''
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _commands as commands
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailortcli as hailortcli
 
-COMMAND_ENV = {'LC_ALL': 'C', 'HAILORT_LOGGER_PATH': 'NONE'}
+
+class ScanFailed(Exception):
+    """A hailortcli command failed; args[0] is the message, args[1] the decoded status (or None)."""
 
 
-class HailortcliRunner(object):
-    def __init__(self, module, path):
-        self.module = module
-        self.path = path
-        self.last = {'rc': 0, 'stdout': '', 'stderr': ''}
-
-    def run(self, args):
-        rc, out, err = self.module.run_command([self.path] + args, environ_update=COMMAND_ENV)
-        self.last = {'rc': rc, 'stdout': out, 'stderr': err}
-        return rc, out, err
-
-    def run_or_fail(self, args, **result):
-        rc, out, err = self.run(args)
-        if rc != 0:
-            failure = hailortcli.decode_failure(rc, out, err)
-            self.module.fail_json(msg=hailortcli.format_failure('hailortcli ' + ' '.join(args), failure),
-                                  status=failure, **dict(result, **self.last))
-        return out
+def checked(cli, args):
+    rc, out, _err = cli.run(args)
+    if rc != 0:
+        failure = cli.failure()
+        raise ScanFailed(cli.message(args, failure), failure)
+    return out
 
 
-def find_hailortcli(module):
-    path = module.params['hailortcli_path']
-    if path:
-        if not os.access(path, os.X_OK):
-            module.fail_json(msg='hailortcli_path %s is not an executable file.' % path, rc=None, stdout='', stderr='')
-        return path
-    found = module.get_bin_path('hailortcli', opt_dirs=['/usr/local/bin'])
-    if not found:
-        module.fail_json(msg='hailortcli was not found in PATH nor in /usr/local/bin; install HailoRT or set '
-                             'hailortcli_path.', rc=None, stdout='', stderr='')
-    return found
-
-
-def identify(runner, device_id, result):
-    out = runner.run_or_fail(['fw-control', 'identify', '-s', device_id], **result)
+def identify(cli, device_id):
+    out = checked(cli, ['fw-control', 'identify', '-s', device_id])
     described = [device for device in hailortcli.parse_identify(out) if device['identified']]
-    if not described:
-        return None
-    return described[0]
+    return described[0] if described else None
+
+
+def scan(cli, result, want_identify):
+    """Fill ``result`` (version, devices); raise ScanFailed at the first failing command.
+
+    Every device ``scan`` listed stays in ``result['devices']`` whatever happens later: one that was not (yet)
+    identified is listed with ``identified: false``.
+    """
+    result['hailortcli_version'] = hailortcli.parse_version(checked(cli, ['--version']))
+    try:
+        device_ids = hailortcli.parse_scan(checked(cli, ['scan']))
+    except ValueError as exc:
+        raise ScanFailed(str(exc), None)
+    result['devices'] = [hailortcli.unidentified_device(device_id) for device_id in device_ids]
+    if not want_identify:
+        return
+    silent = []
+    for index, device_id in enumerate(device_ids):
+        device = identify(cli, device_id)
+        if device is None:
+            silent.append(device_id)
+        else:
+            result['devices'][index] = device
+    if silent:
+        raise ScanFailed(
+            '"hailortcli fw-control identify" printed no Device Architecture for %s although "hailortcli scan" lists '
+            'it: the device does not answer (firmware not running, or a driver/firmware mismatch). See '
+            '"dmesg | grep -i hailo".' % ', '.join(silent), None)
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             hailortcli_path=dict(type='path'),
+            prefix=dict(type='path'),
             identify=dict(type='bool', default=True),
+            fail_on_error=dict(type='bool', default=True),
         ),
+        mutually_exclusive=[('hailortcli_path', 'prefix')],
         supports_check_mode=True,
     )
-    runner = HailortcliRunner(module, find_hailortcli(module))
-    result = {'changed': False, 'devices': [], 'hailortcli_version': None}
-
-    result['hailortcli_version'] = hailortcli.parse_version(runner.run_or_fail(['--version'], **result))
+    params = module.params
+    result = {'changed': False, 'devices': [], 'hailortcli_version': None, 'error': None}
+    cli = commands.find_hailortcli(module, params['hailortcli_path'], params['prefix'])
+    if cli is None:
+        message = commands.missing_hailortcli(params['hailortcli_path'], params['prefix'])
+        result['error'] = {'msg': message, 'status': None}
+        result.update(commands.NO_RUN)
+        if params['fail_on_error']:
+            module.fail_json(msg=message, **result)
+        module.exit_json(**result)
+    runner = commands.Hailortcli(module, cli)
     try:
-        device_ids = hailortcli.parse_scan(runner.run_or_fail(['scan'], **result))
-    except ValueError as exc:
-        module.fail_json(msg=str(exc), **dict(result, **runner.last))
-
-    silent = []
-    for device_id in device_ids:
-        device = identify(runner, device_id, result) if module.params['identify'] else None
-        if device is None:
-            device = hailortcli.unidentified_device(device_id)
-            if module.params['identify']:
-                silent.append(device_id)
-        result['devices'].append(device)
-    if silent:
-        module.fail_json(
-            msg='"hailortcli fw-control identify" printed no Device Architecture for %s although "hailortcli scan" '
-                'lists it: the device does not answer (firmware not running, or a driver/firmware mismatch). '
-                'See "dmesg | grep -i hailo".' % ', '.join(silent),
-            **dict(result, **runner.last))
+        scan(runner, result, params['identify'])
+    except ScanFailed as exc:
+        message, status = exc.args
+        result['error'] = {'msg': message, 'status': status}
+        if params['fail_on_error']:
+            if status is not None:
+                result['status'] = status
+            module.fail_json(msg=message, **dict(result, **runner.last))
     module.exit_json(**dict(result, **runner.last))
 
 

@@ -136,6 +136,21 @@ def _disk_version_other_kernel(f):
     f['driver']['kernels'][1]['module']['version'] = '4.20.0'
 
 
+def _runtime_not_installed(f):
+    f['runtime'].update(hailortcli_path=None, hailortcli_version=None, libhailort=[],
+                        error='hailortcli was not found in /opt/hailort/bin: install HailoRT.')
+
+
+def _runtime_does_not_run(f):
+    f['runtime'].update(hailortcli_version=None, error='"hailortcli --version" failed with exit code 127: '
+                        'libhailort.so.4.23.0: cannot open shared object file')
+
+
+def _outside_updates(f):
+    f['driver']['kernels'][1]['module'].update(filename='/lib/modules/%s/extra/hailo_pci.ko' % OTHER,
+                                               location='extra', dkms=False)
+
+
 def _cli_library(f):
     f['runtime']['library_version'] = '4.20.0'
 
@@ -221,10 +236,12 @@ CASES = [
     (_node_permissions, [('device_node_permissions', 'error')]),
     # the loaded driver is older than expected, than the module on disk and than HailoRT
     (_driver_version, [('driver_version_mismatch', 'error'), ('driver_disk_version_mismatch', 'warning'),
-                       ('runtime_version_mismatch', 'error')]),
+                       ('driver_library_mismatch', 'error')]),
     (_disk_version_other_kernel, [('driver_disk_version_mismatch', 'warning')]),
     # hailortcli differs from the loaded driver and from the expected version
-    (_runtime_version, [('runtime_version_mismatch', 'error'), ('runtime_version_mismatch', 'error')]),
+    (_runtime_version, [('driver_library_mismatch', 'error'), ('runtime_version_mismatch', 'error')]),
+    (_runtime_not_installed, [('runtime_missing', 'error')]),
+    (_runtime_does_not_run, [('runtime_missing', 'error')]),
     (_cli_library, [('runtime_version_mismatch', 'error')]),
     (_stray_library, [('runtime_version_mismatch', 'warning')]),
     (_no_force, [('page_size_16k_without_force', 'error')]),
@@ -235,6 +252,7 @@ CASES = [
     (_in_tree_only, [('driver_in_tree_only', 'warning')]),
     (_in_tree_shadows, [('driver_in_tree_shadows_dkms', 'error')]),
     (_not_built, [('driver_not_built_for_kernel', 'warning')]),
+    (_outside_updates, [('driver_outside_updates', 'warning')]),
     (_blacklisted, [('driver_blacklisted', 'error')]),
     (_install_false, [('driver_blacklisted', 'error')]),
     (_dkms_warning, [('dkms_status_warning', 'warning')]),
@@ -269,6 +287,28 @@ def test_running_kernel_not_built_is_an_error_and_mentions_headers():
     [found] = hailo_problems.find_problems(facts, expected_version='4.23.0')
     assert (found['id'], found['severity']) == ('driver_not_built_for_kernel', 'error')
     assert 'headers are not installed' in found['message']
+
+
+@pytest.mark.parametrize('mutate, problem_id', [
+    (_disk_version_other_kernel, 'driver_disk_version_mismatch'),
+    (_outside_updates, 'driver_outside_updates'),
+    (_in_tree_only, 'driver_in_tree_only'),
+    (_not_built, 'driver_not_built_for_kernel'),
+])
+def test_a_target_kernel_is_judged_like_the_running_one(mutate, problem_id):
+    facts = healthy()
+    mutate(facts)
+    assert severities(facts) == [(problem_id, 'warning')]
+    assert severities(facts, target_kernels=[OTHER]) == [(problem_id, 'error')]
+    assert severities(facts, target_kernels=['9.9.9-unrelated']) == [(problem_id, 'warning')]
+
+
+def test_driver_library_mismatch_names_both_versions():
+    facts = healthy()
+    _driver_version(facts)
+    [found] = [p for p in hailo_problems.find_problems(facts) if p['id'] == 'driver_library_mismatch']
+    assert 'libhailort 4.23.0 refuses the loaded hailo_pci driver 4.20.0' in found['message']
+    assert 'modprobe -r hailo_pci' in found['fix']
 
 
 def test_without_expected_version_only_consistency_is_checked():

@@ -89,3 +89,67 @@ def test_below_threshold_message_without_module_message():
     below = dict(BENCH, fps={'hw_only': 500.0}, passed=False)
     verdict = validation.evaluate(FACTS, SCAN, below, '4.23.0')
     assert verdict['failures'][0]['message'] == 'hw_only FPS 500.0 is below the threshold 1097.6.'
+
+
+# What the role really hands to hailo_validation: the modules' own results, run here on the real upstream output
+# samples. A result registered with ``failed_when: false`` says ``failed: false`` even when the module failed.
+DATA = os.path.join(os.path.dirname(__file__), '..', 'data', 'hailortcli')
+
+
+def _data(name):
+    with open(os.path.join(DATA, name)) as handle:
+        return handle.read()
+
+
+def _scan_result(monkeypatch, identify, fail_on_error):
+    from ansible.module_utils import basic
+    from ansible_collections.hailo_open.hailo.plugins.modules import hailortcli_scan
+    from ansible_collections.hailo_open.hailo.tests.unit.module_runner import run_module
+    outputs = {('--version',): (0, _data('version.stdout'), ''), ('scan',): (0, _data('scan-one.stdout'), ''),
+               ('fw-control', 'identify', '-s', '0001:01:00.0'): identify}
+    monkeypatch.setattr(basic.AnsibleModule, 'run_command', lambda self, args, **kw: outputs[tuple(args[1:])])
+    monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path', lambda self, *a, **kw: '/usr/local/bin/hailortcli')
+    return run_module(hailortcli_scan.main, {'fail_on_error': fail_on_error})
+
+
+DRIVER_MISMATCH = (76, _data('identify-driver-mismatch.stdout'), _data('identify-driver-mismatch.stderr'))
+
+
+@pytest.mark.parametrize('fail_on_error', [True, False])
+def test_driver_library_mismatch_through_the_module_result(monkeypatch, fail_on_error):
+    scan = _scan_result(monkeypatch, DRIVER_MISMATCH, fail_on_error)
+    scan['failed'] = False  # what failed_when: false registers
+    verdict = validation.evaluate(FACTS, scan, None, '4.23.0')
+    [failure] = verdict['failures']
+    assert failure['id'] == 'driver_library_mismatch'
+    assert 'libhailort 4.23.0 refuses the loaded hailo_pci driver 4.20.0' in failure['message']
+    assert 'modprobe -r hailo_pci' in failure['fix']
+    assert 'too_few_devices' not in [f['id'] for f in verdict['failures']]
+
+
+def test_driver_library_mismatch_is_reported_once_when_the_facts_see_it_too(monkeypatch):
+    facts = dict(FACTS, problems=[{'id': 'driver_library_mismatch', 'severity': 'error', 'message': 'from facts'}])
+    scan = _scan_result(monkeypatch, DRIVER_MISMATCH, False)
+    ids = [f['id'] for f in validation.evaluate(facts, scan, None, '4.23.0')['failures']]
+    assert ids == ['driver_library_mismatch']
+
+
+def test_other_hailortcli_failures_keep_their_decoded_status(monkeypatch):
+    scan = _scan_result(monkeypatch, (74, '', _data('run-out-of-devices.stderr')), False)
+    verdict = validation.evaluate(FACTS, scan, None, '4.23.0')
+    [failure] = verdict['failures']
+    assert failure['id'] == 'hailortcli_failed'
+    assert failure['status'] == {'name': 'HAILO_OUT_OF_PHYSICAL_DEVICES', 'code': 74}
+    assert 'another process' in failure['fix']
+    assert 'found 0 device' not in failure['message']
+
+
+def test_benchmark_failure_registered_with_failed_false_is_a_finding():
+    broken = {'failed': False, 'rc': 93, 'passed': None, 'msg': 'HEF format is not compatible with device',
+              'status': {'rc': 93, 'name': 'HAILO_HEF_NOT_COMPATIBLE_WITH_DEVICE', 'explanation': 'Use the 8L HEF.'}}
+    [failure] = validation.evaluate(FACTS, SCAN, broken, '4.23.0')['failures']
+    assert failure['id'] == 'benchmark_failed' and failure['fix'] == 'Use the 8L HEF.'
+    missing_hef = {'failed': False, 'rc': None, 'passed': None,
+                   'error': {'msg': 'The HEF file /x.hef does not exist', 'status': None}}
+    [failure] = validation.evaluate(FACTS, SCAN, missing_hef, '4.23.0')['failures']
+    assert failure['id'] == 'benchmark_failed' and 'does not exist' in failure['message']

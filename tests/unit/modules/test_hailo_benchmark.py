@@ -99,7 +99,7 @@ def test_command_line_environment_and_temporary_directory(cli, hef):
     args = call['args']
     assert args[:9] == [CLI, 'benchmark', hef, '-t', '5', '--batch-size', '8', '-s', '0001:01:00.0']
     assert args[9] == '--csv' and os.path.dirname(args[10]) == call['cwd']
-    assert call['env'] == {'LC_ALL': 'C', 'HAILORT_LOGGER_PATH': 'NONE'}
+    assert call['env'] == {'LC_ALL': 'C', 'LANG': 'C', 'HAILORT_LOGGER_PATH': 'NONE'}
     assert call['cwd_existed'] and not os.path.exists(call['cwd'])
 
 
@@ -260,3 +260,30 @@ def test_hef_is_a_directory(cli, tmp_path):
 def test_bad_numbers(cli, hef, args, words):
     result = run(dict(args, hef=hef))
     assert result['failed'] is True and words in result['msg'] and cli.calls == []
+
+
+def test_fail_on_error_false_describes_the_failure(cli, hef, tmp_path):
+    cli.rc, cli.stdout, cli.stderr, cli.csv = 93, '', data('run-hef-incompatible.stderr'), None
+    result = run({'hef': hef, 'min_fps': 100, 'fail_on_error': False})
+    assert result['failed'] is False and result['rc'] == 93
+    assert result['error']['status']['name'] == 'HAILO_HEF_NOT_COMPATIBLE_WITH_DEVICE'
+    assert result['error']['msg'].startswith('"hailortcli benchmark %s" failed with exit code 93' % hef)
+    missing = run({'hef': str(tmp_path / 'none.hef'), 'fail_on_error': False})
+    assert missing['failed'] is False and missing['error']['status'] is None
+    assert 'does not exist' in missing['error']['msg'] and missing['rc'] is None
+
+
+def test_success_has_no_error(cli, hef):
+    assert run({'hef': hef, 'min_fps': 100, 'fail_on_error': False})['error'] is None
+
+
+def test_prefix_is_the_only_place_looked_at(cli, hef, tmp_path):
+    (tmp_path / 'bin').mkdir()
+    binary = tmp_path / 'bin' / 'hailortcli'
+    binary.write_text('')
+    binary.chmod(0o755)
+    result = run({'hef': hef, 'prefix': str(tmp_path)})
+    assert result['failed'] is False and cli.calls[0]['args'][0] == str(binary)
+    binary.unlink()
+    result = run({'hef': hef, 'prefix': str(tmp_path)})
+    assert result['failed'] is True and 'not found in %s/bin' % tmp_path in result['msg']

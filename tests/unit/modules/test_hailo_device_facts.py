@@ -13,6 +13,7 @@ import os
 import pytest
 
 from ansible.module_utils import basic
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _commands as commands
 from ansible_collections.hailo_open.hailo.plugins.modules import hailo_device_facts
 from ansible_collections.hailo_open.hailo.tests.unit.module_runner import run_module
 
@@ -31,7 +32,8 @@ def host(monkeypatch):
 
     def run_command(self, args, environ_update=None, **kwargs):
         state['calls'].append(list(args))
-        assert environ_update == {'LC_ALL': 'C', 'HAILORT_LOGGER_PATH': 'NONE'}
+        hailortcli = os.path.basename(args[0]) == 'hailortcli'
+        assert environ_update == (commands.HAILORTCLI_ENV if hailortcli else commands.C_LOCALE)
         return state['outputs'][os.path.basename(args[0])]
 
     monkeypatch.setattr(basic.AnsibleModule, 'run_command', run_command)
@@ -126,7 +128,43 @@ def test_hailortcli_path_option(host, tmp_path):
     facts = run({'gather_subset': ['runtime'], 'hailortcli_path': str(cli)})['ansible_facts']['hailo']
     assert facts['runtime']['hailortcli_path'] == str(cli)
     missing = run({'gather_subset': ['runtime'], 'hailortcli_path': str(tmp_path / 'nope')})
-    assert missing['ansible_facts']['hailo']['runtime']['error'] == 'hailortcli not found (%s)' % (tmp_path / 'nope')
+    runtime = missing['ansible_facts']['hailo']['runtime']
+    assert runtime['error'] == 'hailortcli_path %s is not an executable file.' % (tmp_path / 'nope')
+    assert [p['id'] for p in missing['ansible_facts']['hailo']['problems']] == ['runtime_missing']
+
+
+def test_prefix_option_looks_only_under_the_prefix(host, tmp_path):
+    (tmp_path / 'bin').mkdir()
+    (tmp_path / 'lib').mkdir()
+    (tmp_path / 'lib' / 'libhailort.so.4.23.0').write_text('')
+    cli = tmp_path / 'bin' / 'hailortcli'
+    cli.write_text('')
+    cli.chmod(0o755)
+    facts = run({'gather_subset': ['runtime'], 'prefix': str(tmp_path)})['ansible_facts']['hailo']
+    assert facts['runtime']['hailortcli_path'] == str(cli)
+    assert facts['runtime']['prefix'] == str(tmp_path)
+    assert facts['runtime']['libhailort'][0] == {'path': str(tmp_path / 'lib' / 'libhailort.so.4.23.0'),
+                                                 'version': '4.23.0'}
+    cli.unlink()
+    # PATH has a hailortcli (the fixture's get_bin_path), but with a prefix only the prefix counts.
+    facts = run({'gather_subset': ['runtime'], 'prefix': str(tmp_path)})['ansible_facts']['hailo']
+    assert facts['runtime']['hailortcli_path'] is None
+    assert 'not found in %s/bin' % tmp_path in facts['runtime']['error']
+
+
+def test_prefix_and_path_are_exclusive(host, tmp_path):
+    result = run({'prefix': str(tmp_path), 'hailortcli_path': str(tmp_path / 'bin' / 'hailortcli')})
+    assert result['failed'] is True and 'mutually exclusive' in result['msg']
+
+
+def test_target_kernels_make_a_missing_build_an_error(host):
+    host['outputs']['modinfo'] = (1, '', 'modinfo: ERROR: Module hailo_pci not found.')
+    facts = run({'gather_subset': ['driver'], 'expected_version': '4.23.0'})['ansible_facts']['hailo']
+    # the only installed kernel is not the running one here: a warning, unless it is a target
+    assert [(p['id'], p['severity']) for p in facts['problems']] == [('driver_not_built_for_kernel', 'warning')]
+    facts = run({'gather_subset': ['driver'], 'expected_version': '4.23.0',
+                 'target_kernels': [RELEASE]})['ansible_facts']['hailo']
+    assert [(p['id'], p['severity']) for p in facts['problems']] == [('driver_not_built_for_kernel', 'error')]
 
 
 @pytest.mark.parametrize('version', ['4.23', 'v4.23.0', '4.23.0-rc1'])

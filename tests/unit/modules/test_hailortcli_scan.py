@@ -53,7 +53,7 @@ def test_one_device_identified(commands):
     [device] = result['devices']
     assert (device['id'], device['architecture'], device['firmware_version']) == ('0001:01:00.0', 'HAILO8', '4.23.0')
     assert result['rc'] == 0 and result['stdout'] == data('identify-hailo8.stdout')
-    assert all(env == {'LC_ALL': 'C', 'HAILORT_LOGGER_PATH': 'NONE'} for _args, env in commands['calls'])
+    assert all(env == {'LC_ALL': 'C', 'LANG': 'C', 'HAILORT_LOGGER_PATH': 'NONE'} for _args, env in commands['calls'])
     json.dumps(result)
 
 
@@ -105,6 +105,41 @@ def test_identify_failure_is_decoded(commands):
     assert result['status']['details'] == {'driver': '4.20.0', 'library': '4.23.0'}
 
 
+def test_identify_failure_keeps_every_listed_device(commands):
+    first, _second = data('identify-two.stdout').split('\n\n', 1)
+    commands[('--version',)] = (0, data('version.stdout'), '')
+    commands[('scan',)] = (0, data('scan-two.stdout'), '')
+    commands[('fw-control', 'identify', '-s', '0001:03:00.0')] = (0, first + '\n\n', '')
+    commands[('fw-control', 'identify', '-s', '0001:04:00.0')] = (
+        76, data('identify-driver-mismatch.stdout'), data('identify-driver-mismatch.stderr'))
+    for fail_on_error in (True, False):
+        result = run({'fail_on_error': fail_on_error})
+        assert result['failed'] is fail_on_error
+        assert [(d['id'], d['identified'], d['architecture']) for d in result['devices']] == [
+            ('0001:03:00.0', True, 'HAILO8'), ('0001:04:00.0', False, None)]
+        assert result['error']['status']['name'] == 'HAILO_INVALID_DRIVER_VERSION'
+        assert result['error']['status']['kind'] == 'driver_library_mismatch'
+
+
+def test_fail_on_error_false_reports_the_decoded_failure(commands):
+    commands[('--version',)] = (0, data('version.stdout'), '')
+    commands[('scan',)] = (0, data('scan-one.stdout'), '')
+    commands[('fw-control', 'identify', '-s', '0001:01:00.0')] = (
+        74, '', data('run-out-of-devices.stderr'))
+    result = run({'fail_on_error': False})
+    assert result['failed'] is False and result['rc'] == 74
+    assert result['error']['status']['name'] == 'HAILO_OUT_OF_PHYSICAL_DEVICES'
+    assert 'exit code 74 (HAILO_OUT_OF_PHYSICAL_DEVICES)' in result['error']['msg']
+    assert 'status' not in result
+    assert [d['id'] for d in result['devices']] == ['0001:01:00.0']
+
+
+def test_success_has_no_error(commands):
+    commands[('--version',)] = (0, data('version.stdout'), '')
+    commands[('scan',)] = (0, data('scan-none.stdout'), '')
+    assert run({'fail_on_error': False})['error'] is None
+
+
 def test_cli_library_mismatch(commands):
     commands[('--version',)] = (255, '', data('version-library-mismatch.stderr'))
     result = run()
@@ -123,7 +158,12 @@ def test_unrecognised_scan_output_fails(commands):
 def test_missing_binary(commands, monkeypatch):
     monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path', lambda self, name, required=False, opt_dirs=None: None)
     result = run()
-    assert result['failed'] is True and 'hailortcli_path' in result['msg']
+    assert result['failed'] is True and 'hailortcli was not found in PATH and /usr/local/bin' in result['msg']
+    result = run({'prefix': '/opt/nowhere'})
+    assert result['failed'] is True and 'not found in /opt/nowhere/bin' in result['msg']
+    result = run({'fail_on_error': False})
+    assert result['failed'] is False and result['devices'] == []
+    assert 'not found' in result['error']['msg'] and result['error']['status'] is None
 
 
 def test_hailortcli_path_not_executable(commands, tmp_path):
