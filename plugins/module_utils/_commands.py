@@ -38,11 +38,22 @@ def is_release(version):
     return isinstance(version, str) and bool(RELEASE_RE.match(version))
 
 
-def release_error(name, version):
-    """The message for a value of ``name`` that is not a release number, or None when it is one."""
-    if version is None or is_release(version):
+# The Hailo-8 / Hailo-8L releases the collection builds: the 4.x line from 4.17.0 (5.x is for Hailo-10/15).
+SUPPORTED_RELEASES = ((4, 17, 0), (5, 0, 0))
+
+
+def release_error(name, version, supported=False):
+    """The message for a value of ``name`` that is not a release number (or, with ``supported``, not one of the
+    Hailo-8 releases this collection builds), or None when it is fine."""
+    if version is None:
         return None
-    return '%s must look like 4.23.0 (major.minor.revision), got %r.' % (name, version)
+    if not is_release(version):
+        return '%s must look like 4.23.0 (major.minor.revision), got %r.' % (name, version)
+    lowest, beyond = SUPPORTED_RELEASES
+    if supported and not lowest <= tuple(int(part) for part in version.split('.')) < beyond:
+        return ('%s %s is not a Hailo-8 release this collection builds: use 4.17.0 or newer of the 4.x line (branch '
+                'hailo8); 5.x is for Hailo-10H/Hailo-15 and has no Hailo-8 driver.' % (name, version))
+    return None
 
 
 def find_tool(module, name, sbin=False, required=False):

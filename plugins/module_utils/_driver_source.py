@@ -7,7 +7,7 @@
 """Inspection and repair of a hailort-drivers (Hailo PCIe driver, 4.x) source tree.
 
 Nothing here runs commands or writes files: the functions read a tree and compute new file contents, so
-that the hailo_driver_source module can decide, report (check mode, diff) and write.
+that the hailo_source module can decide, report and write.
 """
 
 from __future__ import annotations

@@ -248,3 +248,91 @@ def check_source(tree, expected_version, offline=False, service=False):
                 '"cmake -DCMAKE_GENERATOR=\'Unix Makefiles\' -P hailort/prepare_externals.cmake" in it, check that '
                 'hailort/external/*-src exist, and tar the whole tree (see docs/hailort.md).' % ', '.join(n + '-src' for n in missing))
     return version
+
+
+# --- the build runner: one build per work directory, detached from the Ansible connection ----------------------
+
+STATUS_FILE = 'build.status.json'
+LOG_FILE = 'build.log'
+PHASES = ('unpacking', 'configuring', 'building', 'installing', 'packing')
+_PHASE_HINTS = {
+    'unpacking': 'unpacking the source',
+    'configuring': 'configuring (HailoRT builds protobuf\'s compiler while it configures)',
+    'installing': 'installing into the staging directory',
+    'packing': 'packing the artifact',
+}
+
+
+def work_paths(work_dir):
+    """The files and directories of a build's work directory."""
+    return {
+        'src': os.path.join(work_dir, 'src'),
+        'build': os.path.join(work_dir, 'build'),
+        'staging': os.path.join(work_dir, 'staging'),
+        'log': os.path.join(work_dir, LOG_FILE),
+        'status': os.path.join(work_dir, STATUS_FILE),
+    }
+
+
+def build_commands(paths, cmake_args, prefix, jobs):
+    """The commands of the configure, build and install phases: ``[(phase, argv, extra_env)]``."""
+    return [
+        ('configuring', ['cmake', '-S', paths['src'], '-B', paths['build']] + list(cmake_args)
+         + ['-DCMAKE_INSTALL_PREFIX=%s' % prefix], {}),
+        ('building', ['cmake', '--build', paths['build'], '--parallel', str(int(jobs))], {}),
+        ('installing', ['cmake', '--install', paths['build']], {'DESTDIR': paths['staging']}),
+    ]
+
+
+def build_inputs(source_sha256, cmake_args, prefix, jobs, artifact):
+    """What a build is made of; a status recorded for other inputs belongs to another build."""
+    return {'source_sha256': source_sha256, 'cmake_args': list(cmake_args), 'prefix': prefix, 'jobs': int(jobs),
+            'artifact': artifact}
+
+
+def read_status(path):
+    status = read_manifest(path)
+    return status if status and 'inputs' in status else None
+
+
+def process_alive(pid):
+    if not pid:
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except (OSError, ValueError):
+        return False
+    # A zombie of our own is not alive; /proc tells (Linux only, as the builds are).
+    try:
+        with open('/proc/%d/stat' % int(pid)) as handle:
+            return handle.read().split(')', 1)[1].split()[0] != 'Z'
+    except (IOError, OSError, IndexError):
+        return True
+
+
+def classify(status, inputs, artifact_sha256=None):
+    """What a recorded status means for a build of ``inputs``: ``none``, ``running``, ``done``, ``failed`` or
+    ``dead`` (the runner ended without recording a result: killed, host rebooted)."""
+    if not status or status.get('inputs') != inputs:
+        return 'none'
+    if not status.get('finished'):
+        return 'running' if process_alive(status.get('pid')) else 'dead'
+    if status.get('rc') == 0:
+        return 'done' if artifact_sha256 is not None and artifact_sha256 == status.get('artifact_sha256') else 'none'
+    return 'failed'
+
+
+def progress_text(status, log_text, now):
+    """One line for a progress report: elapsed seconds and the current step."""
+    elapsed = int(now - (status.get('started') or now))
+    phase = status.get('phase') or 'unpacking'
+    if status.get('finished'):
+        return '%d s - %s' % (elapsed, 'finished' if status.get('rc') == 0 else 'failed in the %s phase' % phase)
+    percent, step = parse_progress(log_text) if phase == 'building' else (None, None)
+    if percent is not None:
+        return '%d s - [%3d%%] %s' % (elapsed, percent, step)
+    return '%d s - %s' % (elapsed, _PHASE_HINTS.get(phase, phase))
+
+
+def tail(text, lines=40):
+    return '\n'.join((text or '').splitlines()[-lines:])

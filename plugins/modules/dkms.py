@@ -173,10 +173,10 @@ import re
 import shlex
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _commands as commands
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _dkms as dkms_utils
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _kernels as kernel_utils
 
-C_LOCALE = {'LC_ALL': 'C', 'LANG': 'C'}
 NAME_RE = re.compile(r'^[A-Za-z0-9_.+-]+$')
 LOG_LINES = 40
 
@@ -188,7 +188,7 @@ class Dkms(object):
         self.name = self.params['name']
         self.version = self.params['version']
         self.arch = self.params['arch']
-        self.binary = module.get_bin_path('dkms', required=True)
+        self.binary = commands.find_tool(module, 'dkms', sbin=True, required=True)
         self.commands = []
         self.failures = {}
 
@@ -196,14 +196,14 @@ class Dkms(object):
         return [self.binary] + argv[1:]
 
     def status(self):
-        rc, out, err = self.module.run_command([self.binary, 'status', '-m', self.name], environ_update=C_LOCALE)
+        rc, out, err = commands.run(self.module, [self.binary, 'status', '-m', self.name])
         if rc != 0:
             self.module.fail_json(msg='dkms status failed (rc %d): %s' % (rc, (err or out).strip()),
                                   commands=self.commands)
         return dkms_utils.parse_status(out)
 
     def dkms_major(self):
-        rc, out, err = self.module.run_command([self.binary, '--version'], environ_update=C_LOCALE)
+        rc, out, err = commands.run(self.module, [self.binary, '--version'])
         parsed = dkms_utils.parse_dkms_version(out + err) if rc == 0 else None
         return parsed[0] if parsed else 3
 
@@ -212,7 +212,7 @@ class Dkms(object):
         self.commands.append(' '.join(shlex.quote(a) for a in argv))
         if self.module.check_mode:
             return True, ''
-        rc, out, err = self.module.run_command(self.argv(argv), environ_update=C_LOCALE)
+        rc, out, err = commands.run(self.module, self.argv(argv))
         output = '\n'.join(part.strip() for part in (out, err) if part and part.strip())
         if rc == 0:
             return True, output

@@ -244,7 +244,8 @@ def finish_with_error(module, message, result, status=None):
         result['status'] = status
     if module.params['fail_on_error']:
         module.fail_json(msg=message, **result)
-    module.exit_json(**result)
+    # Explicitly not failed: rc is hailortcli's exit code, which Ansible would otherwise take as a failure.
+    module.exit_json(failed=False, **result)
 
 
 def check_hef(hef):
@@ -413,7 +414,7 @@ def main():
         cli = commands.Hailortcli(module, path)
         if module.check_mode:
             command = build_command(cli.path, params, os.path.join('<tmpdir>', CSV_NAME))
-            module.exit_json(skipped=True, cmd=command,
+            module.exit_json(skipped=True, cmd=command, failed=False,
                              msg='Check mode: the benchmark was not run (it loads the HEF onto the device and keeps '
                                  'the device busy for about %d s).' % (3 * params['time']),
                              **result)

@@ -108,9 +108,8 @@ cmake_args:
   sample: [-DCMAKE_BUILD_TYPE=Release, -DHAILO_BUILD_SERVICE=OFF]
 '''
 
-import re
-
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _commands as commands
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailort_build as hailort_build
 
 
@@ -146,8 +145,9 @@ def main():
     params = module.params
     if params['host_facts'] is not None:
         params['hosts'] = hosts_from_facts(params['host_facts'])
-    if not re.match(r'^\d+\.\d+\.\d+$', params['version']):
-        module.fail_json(msg='version must look like 4.23.0, got %r.' % params['version'])
+    bad_version = commands.release_error('version', params['version'])
+    if bad_version:
+        module.fail_json(msg=bad_version)
     try:
         cmake_args = hailort_build.cmake_arguments(params['cmake_options'], params['cmake_extra_args'])
         hosts = [{'name': h['name'], 'target': h['target'], 'cores': h.get('cores'), 'memory_mib': h.get('memory_mib')}

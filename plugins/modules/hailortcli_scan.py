@@ -250,7 +250,7 @@ def main():
         result.update(commands.NO_RUN)
         if params['fail_on_error']:
             module.fail_json(msg=message, **result)
-        module.exit_json(**result)
+        module.exit_json(failed=False, **result)
     runner = commands.Hailortcli(module, cli)
     try:
         scan(runner, result, params['identify'])
@@ -261,7 +261,8 @@ def main():
             if status is not None:
                 result['status'] = status
             module.fail_json(msg=message, **dict(result, **runner.last))
-    module.exit_json(**dict(result, **runner.last))
+    # Explicitly not failed: with fail_on_error=false, rc is the failed command's exit code.
+    module.exit_json(failed=False, **dict(result, **runner.last))
 
 
 if __name__ == '__main__':

@@ -177,6 +177,7 @@ ansible_facts:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _commands as commands
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _kernels as kernel_utils
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _platform as platform_utils
 
@@ -216,7 +217,7 @@ def gather(module):
     facts['reboot_required'] = bool(facts['newer_kernel']) or os.path.exists('/run/reboot-required')
     if params['check_headers']:
         packages = sorted(set(p for k in targets for p in k['headers_packages']))
-        rc, out, err = module.run_command(['apt-cache', 'policy'] + packages, environ_update={'LC_ALL': 'C'})
+        rc, out, err = commands.run(module, ['apt-cache', 'policy'] + packages)
         if rc != 0:
             module.fail_json(msg='apt-cache policy failed: %s' % (err.strip() or out.strip()), rc=rc)
         policy = kernel_utils.parse_apt_policy(out)

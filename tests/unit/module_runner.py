@@ -12,7 +12,10 @@ class ModuleExit(Exception):
 
 
 def _exit_json(self, **result):
-    raise ModuleExit(dict(result, failed=False))
+    # As Ansible's task executor does: a result without 'failed' fails when it carries a non-zero 'rc'.
+    if 'failed' not in result:
+        result = dict(result, failed='rc' in result and result['rc'] not in (0, '0'))
+    raise ModuleExit(result)
 
 
 def _fail_json(self, **result):

@@ -6,7 +6,8 @@ import pytest
 
 
 def builds_here(host):
-    return host.run('ls -d /var/cache/hailo_open.hailo/hailort-*/build').rc == 0
+    # Only builders get the prepared source; they keep it and ccache, and remove their build trees afterwards.
+    return host.run('ls /var/cache/hailo_open.hailo/sources/hailort-4.23.0.tar.gz').rc == 0
 
 
 def expected_version(host):
@@ -35,8 +36,12 @@ def test_manifest(host):
 
 @pytest.mark.parametrize('name', ['hailort-amd64-a', 'hailort-arm64-a'])
 def test_only_the_first_host_of_each_architecture_compiled(host, name):
-    # Builders keep their build trees; the other hosts only installed the artifact.
     if host.backend.get_hostname() == name:
         assert builds_here(host)
+        assert host.file('/var/cache/hailo_open.hailo/ccache').is_directory
     elif host.backend.get_hostname()[:13] == name[:13]:
         assert not builds_here(host)
+
+
+def test_no_build_tree_is_left_behind(host):
+    assert host.run('ls -d /var/cache/hailo_open.hailo/hailort-*').rc != 0

@@ -6,12 +6,18 @@ import os
 import pytest
 
 REPORT = os.path.join(os.environ['MOLECULE_EPHEMERAL_DIRECTORY'], 'report')
+MISMATCH_REPORT = os.path.join(os.environ['MOLECULE_EPHEMERAL_DIRECTORY'], 'report-mismatch')
+PREFIX = '/opt/hailort'
+
+
+def load_report(directory):
+    with open(os.path.join(directory, 'fleet-report.json')) as handle:
+        return dict((h['hostname'], h) for h in json.load(handle)['hosts'])
 
 
 @pytest.fixture(scope='module')
 def report():
-    with open(os.path.join(REPORT, 'fleet-report.json')) as handle:
-        return dict((h['hostname'], h) for h in json.load(handle)['hosts'])
+    return load_report(REPORT)
 
 
 def test_report_files_exist():
@@ -45,10 +51,29 @@ def test_slow_gen2_host_is_reported_with_its_problems(report):
     assert host['pcie']['gen'] == 2 and host['passed'] is False
 
 
-def test_node_has_the_stack(host):
-    assert host.check_output('/usr/local/bin/hailortcli --version') == 'HailoRT-CLI version 4.23.0'
+def test_node_has_the_stack_under_the_prefix(host):
+    assert host.check_output('%s/bin/hailortcli --version' % PREFIX) == 'HailoRT-CLI version 4.23.0'
+    assert not host.file('/usr/local/bin/hailortcli').exists
+    assert host.file('/etc/ld.so.conf.d/hailo_open-hailort.conf').content_string.splitlines()[-1] == PREFIX + '/lib'
+    assert 'libhailort.so.4.23.0 (libc6' in host.check_output('ldconfig -p')
     assert 'installed' in host.check_output('dkms status hailo_pci')
     assert host.file('/lib/firmware/hailo/hailo8_fw.bin').exists
+
+
+def test_driver_library_mismatch_is_named_with_both_versions():
+    hosts = load_report(MISMATCH_REPORT)
+    host = hosts['site-hailo8']
+    assert host['status'] == 'failed'
+    problems = dict((p['id'], p['message']) for p in host['problems'])
+    assert 'libhailort 4.23.0 refuses the loaded hailo_pci driver 4.22.0' in problems['driver_library_mismatch']
+    assert 'too_few_devices' not in problems and 'hailortcli_failed' not in problems
+    assert host['driver_version'] == '4.22.0' and host['runtime_version'] == '4.23.0'
+    # the other hosts are unaffected
+    assert hosts['site-hailo8l']['status'] == 'ok'
+
+
+def test_the_builder_kept_no_build_tree(host):
+    assert host.run('ls -d /var/cache/hailo_open.hailo/hailort-*').rc != 0
 
 
 def test_hefs_downloaded_once_with_their_sha256_recorded():

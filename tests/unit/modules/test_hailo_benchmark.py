@@ -49,7 +49,9 @@ def cli(monkeypatch):
     warnings = []
 
     def exit_json(self, **result):
-        raise Exit(dict(result, failed=False, warnings=warnings))
+        # As Ansible's task executor does: a result without 'failed' fails when it carries a non-zero 'rc'.
+        failed = result.pop('failed', 'rc' in result and result['rc'] not in (0, '0'))
+        raise Exit(dict(result, failed=failed, warnings=warnings))
 
     def fail_json(self, **result):
         raise Exit(dict(result, failed=True))

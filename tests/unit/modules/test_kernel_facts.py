@@ -78,7 +78,7 @@ def test_check_headers_asks_apt_and_plans():
     assert args[0][:2] == ['apt-cache', 'policy']
     assert sorted(args[0][2:]) == ['linux-headers-6.12.47+rpt-rpi-2712', 'linux-headers-6.12.47+rpt-rpi-v8',
                                    'linux-headers-rpi-2712', 'linux-headers-rpi-v8']
-    assert kwargs['environ_update'] == {'LC_ALL': 'C'}
+    assert kwargs['environ_update'] == {'LC_ALL': 'C', 'LANG': 'C'}
     facts = result['ansible_facts']['hailo_kernels']
     assert facts['headers_to_install'] == ['linux-headers-6.12.47+rpt-rpi-2712', 'linux-headers-rpi-2712',
                                            'linux-headers-6.12.47+rpt-rpi-v8', 'linux-headers-rpi-v8']

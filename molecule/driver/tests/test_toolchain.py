@@ -1,4 +1,5 @@
-"""Verify the toolchain role: packages, headers for every installed kernel, and the published facts."""
+"""Verify the toolchain role (converged with the driver): packages, headers for every installed kernel, and the
+published facts."""
 
 import json
 import os

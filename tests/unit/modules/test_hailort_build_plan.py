@@ -1,8 +1,8 @@
-"""Unit tests for the hailort_build_plan and hailort_source modules."""
+"""Unit tests for the hailort_build_plan module."""
 
 import pytest
 
-from ansible_collections.hailo_open.hailo.plugins.modules import hailort_build_plan, hailort_source
+from ansible_collections.hailo_open.hailo.plugins.modules import hailort_build_plan
 from ansible_collections.hailo_open.hailo.tests.unit.module_runner import run_module
 
 
@@ -58,18 +58,6 @@ def test_plan_each_host_builds_everywhere():
 def test_plan_bad_input(args, message):
     result = run(hailort_build_plan, args)
     assert result['failed'] and message in result['msg']
-
-
-def test_source_module(tmp_path):
-    (tmp_path / 'hailort/libhailort').mkdir(parents=True)
-    (tmp_path / 'hailort/libhailort/CMakeLists.txt').write_text(
-        'set(HAILORT_MAJOR_VERSION    4)\nset(HAILORT_MINOR_VERSION    23)\nset(HAILORT_REVISION_VERSION 0)\n')
-    ok = run(hailort_source, {'path': str(tmp_path), 'expected_version': '4.23.0'})
-    assert ok['version'] == '4.23.0' and ok['changed'] is False and len(ok['missing_externals']) == 8
-    offline = run(hailort_source, {'path': str(tmp_path), 'expected_version': '4.23.0', 'offline': True})
-    assert offline['failed'] and 'protobuf-src' in offline['msg']
-    other = run(hailort_source, {'path': str(tmp_path), 'expected_version': '4.22.0'})
-    assert other['failed'] and 'version 4.23.0, but hailo_version is 4.22.0' in other['msg']
 
 
 def test_plan_from_gathered_facts():
