@@ -11,7 +11,7 @@ module: hailort_build
 short_description: Build HailoRT from a prepared source in the background, and wait for it with progress reports
 version_added: 1.0.0
 description:
-  - With O(state=started), starts a build of HailoRT in O(work_dir), detached from the Ansible connection:
+  - With O(state=started), starts a build of HailoRT in O(work_dir), detached from the Ansible connection;
     unpack the prepared source (M(hailo_open.hailo.hailo_source)), configure with CMake, build with O(jobs) jobs,
     install into a staging directory, and pack the installed tree as the artifact O(artifact) (paths relative to
     O(prefix), reproducible), writing everything the tools print to C(build.log).
@@ -19,7 +19,7 @@ description:
     the last C([ NN%]) step of the log), so that a task looping over it reports progress at a steady pace. Once the
     build has finished it returns the outcome; a failed build is not a failure of this module (RV(rc) says it),
     so that the caller can report it with the log.
-  - A build whose inputs are unchanged is not started twice: a running one is waited for, a finished one whose
+  - A build whose inputs are unchanged is not started twice; a running one is waited for, a finished one whose
     artifact still has its recorded sha256 is reused. A build whose runner ended without recording a result (the
     host rebooted, the process was killed) is started again from an empty tree.
   - A build still running after O(timeout) seconds (from its start) is stopped.
@@ -289,8 +289,8 @@ def wait(module, paths, result):
             module.fail_json(msg='No build was started in %s (run this module with state=started first).'
                              % params['work_dir'], **result)
         never_started = not status.get('pid') and time.time() - status['started'] > 60
-        if not status.get('finished') and (never_started or (status.get('pid') and
-                                                              not hailort_build.process_alive(status['pid']))):
+        runner_gone = status.get('pid') and not hailort_build.process_alive(status['pid'])
+        if not status.get('finished') and (never_started or runner_gone):
             status.update(finished=True, rc=-1, ended=time.time())
             with open(paths['log'], 'a') as log:
                 log.write('hailo_open.hailo: the build process %s ended without a result (killed?)\n' % status['pid'])
