@@ -19,7 +19,8 @@ description:
     of its standard output (which names no network and has no frame counts nor minimum power).
   - With O(min_fps), the FPS chosen by O(fps_metric) must reach it, or the module fails
     (unless O(fail_below_threshold=false)). The message names the metric, the measured FPS and the threshold.
-  - A failing benchmark fails the module with the hailo_status name of the exit code and what to do, for example
+  - A failing benchmark fails the module (with O(fail_on_error=false), returns RV(error) instead) with the
+    hailo_status name of the exit code and what to do, for example
     C(HAILO_HEF_NOT_COMPATIBLE_WITH_DEVICE) (93) for a HEF compiled for the other architecture,
     C(HAILO_OUT_OF_PHYSICAL_DEVICES) (74) when another process holds the device, C(HAILO_INVALID_DRIVER_VERSION) (76)
     for a driver of another release, C(HAILO_INVALID_HEF) (26) for a malformed HEF, and exit code 255 when
@@ -38,6 +39,8 @@ attributes:
   diff_mode:
     support: none
     description: Nothing is changed, so there is nothing to show.
+extends_documentation_fragment:
+  - hailo_open.hailo._hailortcli
 options:
   hef:
     description:
@@ -89,15 +92,6 @@ options:
         V(false), succeed and describe the failure in RV(error), so that a caller can judge it.
     type: bool
     default: true
-  hailortcli_path:
-    description:
-      - Path of C(hailortcli). By default it is searched in O(prefix), else in E(PATH) and C(/usr/local/bin).
-    type: path
-  prefix:
-    description:
-      - The HailoRT installation prefix (the roles' C(hailo_prefix)); only C(<prefix>/bin/hailortcli) is used.
-      - Mutually exclusive with O(hailortcli_path).
-    type: path
 notes:
   - The benchmark opens the device, so it fails with C(HAILO_OUT_OF_PHYSICAL_DEVICES) while another process (a
     running application, another benchmark) holds it.

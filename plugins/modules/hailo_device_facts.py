@@ -31,6 +31,7 @@ attributes:
     support: full
     description: Returns C(ansible_facts['hailo']).
 extends_documentation_fragment:
+  - hailo_open.hailo._hailortcli
   - hailo_open.hailo._attributes.read_only
 options:
   gather_subset:
@@ -62,16 +63,6 @@ options:
       - Where the driver loads the Hailo-8 firmware from.
     type: path
     default: /lib/firmware/hailo/hailo8_fw.bin
-  hailortcli_path:
-    description:
-      - Path of C(hailortcli). By default it is searched in O(prefix), else in E(PATH) and C(/usr/local/bin).
-    type: path
-  prefix:
-    description:
-      - The HailoRT installation prefix (the roles' C(hailo_prefix)). Only C(<prefix>/bin/hailortcli) is used, and
-        C(libhailort) is looked for in C(<prefix>/lib) before the system library directories.
-      - Mutually exclusive with O(hailortcli_path).
-    type: path
   target_kernels:
     description:
       - Kernel releases the driver is built for (the driver role's targets). A missing or wrong C(hailo_pci) for one

@@ -96,21 +96,13 @@ manifest:
   sample: /usr/local/share/hailo_open.hailo/hailort.manifest.json
 '''
 
-import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailort_build as hailort_build
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _source as source
 
 MANIFEST = 'share/hailo_open.hailo/hailort.manifest.json'
-
-
-def write_manifest(path, manifest):
-    tmp = path + '.tmp'
-    with open(tmp, 'w') as handle:
-        json.dump(manifest, handle, indent=2, sort_keys=True)
-        handle.write('\n')
-    os.replace(tmp, path)
 
 
 def main():
@@ -172,7 +164,7 @@ def main():
     hailort_build.remove_files(prefix, stale)
     hailort_build.make_dirs(os.path.dirname(manifest_path), prefix, created)
     created_dirs = sorted(set((manifest or {}).get('created_dirs') or []) | set(created))
-    write_manifest(manifest_path, {'version': params['version'], 'build_id': params['build_id'],
+    source.write_json(manifest_path, {'version': params['version'], 'build_id': params['build_id'],
                                    'files': installed, 'created_dirs': created_dirs})
     if params['ldconfig']:
         module.run_command(['ldconfig'], check_rc=True)

@@ -29,17 +29,9 @@ description:
 author:
   - hailo_open.hailo contributors (@hailo-open)
 extends_documentation_fragment:
+  - hailo_open.hailo._hailortcli
   - hailo_open.hailo._attributes.read_only
 options:
-  hailortcli_path:
-    description:
-      - Path of C(hailortcli). By default it is searched in O(prefix), else in E(PATH) and C(/usr/local/bin).
-    type: path
-  prefix:
-    description:
-      - The HailoRT installation prefix (the roles' C(hailo_prefix)); only C(<prefix>/bin/hailortcli) is used.
-      - Mutually exclusive with O(hailortcli_path).
-    type: path
   fail_on_error:
     description:
       - Fail when a hailortcli command fails (or hailortcli is missing). With V(false), succeed and return the
