@@ -136,7 +136,7 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
-path:
+tarball:
   description: The packed source (in check mode, where it would be).
   returned: success
   type: str
@@ -350,7 +350,7 @@ def prepare(module, result):
     dest = params['dest']
     final = os.path.join(dest, top_dir + '.tar.gz')
     record_path = final + '.json'
-    result.update(path=final, top_dir=top_dir, fixes_needed=fixes_needed(project, params['version'])
+    result.update(tarball=final, top_dir=top_dir, fixes_needed=fixes_needed(project, params['version'])
                   if params['builtin_fixes'] else [])
     options = {'builtin_fixes': params['builtin_fixes'], 'skip_fixes': sorted(params['skip_fixes']),
                'offline': params['offline'], 'service': params['service']}

@@ -91,12 +91,12 @@ def test_git_source_is_fetched_fixed_and_packed(driver_repo, dest):
     result = run(driver(dest, git_repo='file://%s' % driver_repo, git_ref='v4.23.0'))
     assert result['failed'] is False, result.get('msg')
     assert result['changed'] is True and result['reused'] is False
-    assert result['path'] == str(dest / 'hailo_pci-4.23.0.tar.gz') and result['top_dir'] == 'hailo_pci-4.23.0'
+    assert result['tarball'] == str(dest / 'hailo_pci-4.23.0.tar.gz') and result['top_dir'] == 'hailo_pci-4.23.0'
     assert result['commit'] == git(driver_repo, 'rev-parse', 'HEAD')
     assert result['fixes_needed'] == result['fixes_applied'] == ['find_vma_mmap_lock']
-    with open(result['path'], 'rb') as handle:
+    with open(result['tarball'], 'rb') as handle:
         assert hashlib.sha256(handle.read()).hexdigest() == result['sha256']
-    files = members(result['path'])
+    files = members(result['tarball'])
     assert LOCKED.encode() in files['hailo_pci-4.23.0/' + MEMORY]
     assert all(name == 'hailo_pci-4.23.0' or name.startswith('hailo_pci-4.23.0/') for name in files)
     assert not any('/.git' in name for name in files)
@@ -172,7 +172,7 @@ def test_version_without_fixes(driver_tree, dest):
 def test_builtin_fixes_off_and_skipped(driver_tree, dest, tmp_path):
     off = run(driver(dest, source_type='directory', directory=str(driver_tree), builtin_fixes=False))
     assert off['fixes_needed'] == [] and off['fixes_applied'] == []
-    assert LOCKED.encode() not in members(off['path'])['hailo_pci-4.23.0/' + MEMORY]
+    assert LOCKED.encode() not in members(off['tarball'])['hailo_pci-4.23.0/' + MEMORY]
     skipped = run(driver(tmp_path / 'c2', source_type='directory', directory=str(driver_tree),
                          skip_fixes=['find_vma_mmap_lock']))
     assert skipped['fixes_skipped'] == ['find_vma_mmap_lock'] and skipped['fixes_applied'] == []
@@ -253,7 +253,7 @@ def test_zip_archive(driver_tree, dest, tmp_path):
                 archive.write(full, os.path.join('top', os.path.relpath(full, str(driver_tree))))
     result = run(driver(dest, source_type='archive', archive=str(path)))
     assert result['failed'] is False, result['msg']
-    assert 'hailo_pci-4.23.0/common/hailo_ioctl_common.h' in members(result['path'])
+    assert 'hailo_pci-4.23.0/common/hailo_ioctl_common.h' in members(result['tarball'])
 
 
 def test_unsafe_archive_is_refused(driver_tree, dest, tmp_path):
@@ -304,7 +304,7 @@ def test_patch_is_applied_and_part_of_the_identity(driver_tree, dest, tmp_path):
     assert patched['failed'] is False, patched['msg']
     assert patched['patches_applied'] == [str(patch)] and patched['reused'] is False
     assert patched['sha256'] != plain['sha256']
-    assert b'Patched test fixture' in members(patched['path'])['hailo_pci-4.23.0/linux/pcie/src/pcie.c']
+    assert b'Patched test fixture' in members(patched['tarball'])['hailo_pci-4.23.0/linux/pcie/src/pcie.c']
     again = run(driver(dest, source_type='archive', archive=str(archive), patches=[str(patch)]))
     assert again['reused'] is True and again['patches_applied'] == [str(patch)]
 
@@ -369,7 +369,7 @@ def test_hailort_source(tmp_path, dest):
                   'directory': str(root)})
     assert result['failed'] is False, result['msg']
     assert result['top_dir'] == 'hailort-4.23.0' and result['fixes_needed'] == []
-    assert 'hailort-4.23.0/hailort/libhailort/CMakeLists.txt' in members(result['path'])
+    assert 'hailort-4.23.0/hailort/libhailort/CMakeLists.txt' in members(result['tarball'])
     other = run({'project': 'hailort', 'version': '4.22.0', 'dest': str(dest), 'source_type': 'directory',
                  'directory': str(root)})
     assert other['failed'] is True and 'version 4.23.0, but hailo_version is 4.22.0' in other['msg']
