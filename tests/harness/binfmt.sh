@@ -11,6 +11,11 @@ QEMU_DIR=${HAILO_QEMU_DIR:-/var/cache/hailo_open.hailo-tests/qemu}
 QEMU="$QEMU_DIR/usr/bin/qemu-aarch64"
 ENTRY=/proc/sys/fs/binfmt_misc/hailo-qemu-aarch64
 
+# Scenarios run side by side: one registration at a time.
+mkdir -p "$(dirname "$QEMU_DIR")"
+exec 9>"$(dirname "$QEMU_DIR")/binfmt.lock"
+flock 9
+
 if [ ! -e /proc/sys/fs/binfmt_misc/register ]; then
   mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
 fi
