@@ -8,12 +8,18 @@
 
 Everything here is a pure function of the host entries, so the same fleet gives byte-identical files (no timestamp
 unless one is passed in). ``build_report()`` normalises the entries, ``render_json()``, ``render_markdown()`` and
-``render_html()`` turn the report into text. The HTML page has inline CSS and an inline SVG chart, no script and
-no external asset, and everything that comes from a host is escaped (Jinja2 autoescape).
+``render_html()`` turn the report into text. The HTML page is one self-contained file for fleets of any size:
+inline CSS, an inline SVG chart, and one small inline script (pinned by its sha256 in the page's Content Security
+Policy, which also forbids any network access) that filters the host table by status and problem id and searches
+host names; the filter state lives in the URL fragment (``#status=failed&problem=...&q=...``), so a filtered view
+can be linked to. Without the script the page shows everything. Everything that comes from a host is escaped
+(Jinja2 autoescape).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import math
 import os
@@ -34,7 +40,12 @@ SEVERITIES = ('error', 'warning', 'info')
 DEFAULT_TITLE = 'Hailo fleet report'
 DEFAULT_TROUBLESHOOTING_URL = 'docs/troubleshooting.md'
 FILE_NAMES = {'json': 'fleet-report.json', 'html': 'fleet-report.html', 'markdown': 'fleet-report.md'}
-REPORT_FORMAT = 1
+REPORT_FORMAT = 2
+# Failed hosts first, then the ones that need a look, then the healthy ones.
+STATUS_ORDER = {'failed': 0, 'unreachable': 1, 'warning': 2, 'ok': 3}
+SEVERITY_ORDER = {'error': 0, 'warning': 1, 'info': 2}
+# Above this many hosts the chart draws only the hosts below their threshold (worst first), at most this many.
+CHART_MAX_ROWS = 40
 
 _HOST_TEXT_FIELDS = ('architecture', 'board_name', 'kernel', 'driver_version', 'firmware_version', 'runtime_version',
                      'model', 'fps_metric', 'note')
@@ -125,6 +136,26 @@ def normalize_host(entry):
     return host
 
 
+def problem_groups(hosts):
+    """Each problem id across the fleet: ``{'id', 'severity' (the worst seen), 'hosts' (count)}``, the ids that
+    affect most hosts first, errors before warnings on a tie."""
+    groups = {}
+    for host in hosts:
+        for problem in host['problems']:
+            group = groups.setdefault(problem['id'], {'id': problem['id'], 'severity': problem['severity'],
+                                                      'names': set()})
+            group['names'].add(host['hostname'])
+            if SEVERITY_ORDER[problem['severity']] < SEVERITY_ORDER[group['severity']]:
+                group['severity'] = problem['severity']
+    listed = [{'id': g['id'], 'severity': g['severity'], 'hosts': len(g['names'])} for g in groups.values()]
+    return sorted(listed, key=lambda g: (-g['hosts'], SEVERITY_ORDER[g['severity']], g['id']))
+
+
+def attention_order(hosts):
+    """Hosts as a person should read them: failed, unreachable, warning, ok; by name within each."""
+    return sorted(hosts, key=lambda host: (STATUS_ORDER[host['status']], host['hostname']))
+
+
 def summarize(hosts):
     summary = {'total': len(hosts)}
     for status in STATUSES:
@@ -133,6 +164,7 @@ def summarize(hosts):
     summary['benchmark_below_threshold'] = sum(1 for host in hosts if host['passed'] is False)
     summary['benchmark_missing'] = sum(1 for host in hosts if host['fps'] is None)
     summary['problems'] = sum(len(host['problems']) for host in hosts)
+    summary['problem_groups'] = problem_groups(hosts)
     return summary
 
 
@@ -218,6 +250,37 @@ def md_escape(value):
     return ''.join('\\' + char if char in _MD_SPECIAL else char for char in text)
 
 
+def summary_line(summary):
+    return ('%d hosts: %d ok, %d warning, %d failed, %d unreachable. Benchmark: %d passed, %d below threshold, '
+            '%d not measured.' % (summary['total'], summary['ok'], summary['warning'], summary['failed'],
+                                  summary['unreachable'], summary['benchmark_passed'],
+                                  summary['benchmark_below_threshold'], summary['benchmark_missing']))
+
+
+def group_lines(summary, troubleshooting_url=DEFAULT_TROUBLESHOOTING_URL):
+    """One Markdown line per problem id across the fleet: "37 hosts: pcie_link_below_expected (warning)"."""
+    return ['- %d host%s: [%s](%s) (%s)' % (group['hosts'], '' if group['hosts'] == 1 else 's', md_escape(group['id']),
+                                             problem_href(group['id'], troubleshooting_url), group['severity'])
+            for group in summary['problem_groups']]
+
+
+def render_brief(report, limit=20, troubleshooting_url=DEFAULT_TROUBLESHOOTING_URL):
+    """A few lines for the end of a run, whatever the fleet's size: the counts, the problems grouped across the
+    fleet, and the first ``limit`` hosts that are not ok."""
+    summary = report['summary']
+    lines = [summary_line(summary)]
+    if summary['problem_groups']:
+        lines += ['Problems across the fleet:'] + group_lines(summary, troubleshooting_url)
+    attention = [host for host in attention_order(report['hosts']) if host['status'] != 'ok']
+    if attention:
+        lines.append('Hosts that need a look%s:' % (' (first %d of %d)' % (limit, len(attention))
+                                                     if len(attention) > limit else ''))
+        for host in attention[:limit]:
+            lines.append('- %s %s: %s' % (host['hostname'], host['status'].upper(),
+                                          ', '.join(p['id'] for p in host['problems']) or host['note'] or '-'))
+    return '\n'.join(lines) + '\n'
+
+
 def render_markdown(report, troubleshooting_url=DEFAULT_TROUBLESHOOTING_URL):
     check_troubleshooting_url(troubleshooting_url)
     summary = report['summary']
@@ -226,15 +289,14 @@ def render_markdown(report, troubleshooting_url=DEFAULT_TROUBLESHOOTING_URL):
         lines += ['> **%s**' % md_escape(report['banner']), '']
     if report['generated_at']:
         lines += ['Generated %s.' % md_escape(report['generated_at']), '']
-    lines += ['%d hosts: %d ok, %d warning, %d failed, %d unreachable. Benchmark: %d passed, %d below threshold, '
-              '%d not measured.' % (summary['total'], summary['ok'], summary['warning'], summary['failed'],
-                                    summary['unreachable'], summary['benchmark_passed'],
-                                    summary['benchmark_below_threshold'], summary['benchmark_missing']), '']
+    lines += [summary_line(summary), '']
     if not report['hosts']:
         return '\n'.join(lines)
+    if summary['problem_groups']:
+        lines += ['## Problems across the fleet', ''] + group_lines(summary, troubleshooting_url) + ['', '## Hosts', '']
     lines += ['| Host | Status | Device | Kernel | Driver / firmware / runtime | PCIe | FPS / threshold | Problems |',
               '|---|---|---|---|---|---|---|---|']
-    for host in report['hosts']:
+    for host in attention_order(report['hosts']):
         versions = ' / '.join(version or '-' for version in (
             host['driver_version'], host['firmware_version'], host['runtime_version']))
         problems = ', '.join('[%s](%s)' % (md_escape(problem['id']), problem_href(problem['id'], troubleshooting_url))
@@ -272,12 +334,25 @@ def _percent(value, scale):
     return round(min(100.0, max(0.0, 100.0 * value / scale)), 2)
 
 
+def chart_hosts(hosts, limit=CHART_MAX_ROWS):
+    """The hosts the chart draws, and a note about the others: every host up to ``limit``; beyond, only the ones
+    below their threshold, the furthest below first (a fleet of hundreds would be an unreadable wall of bars)."""
+    if len(hosts) <= limit:
+        return hosts, None
+    below = sorted((host for host in hosts if host['passed'] is False),
+                   key=lambda host: ((host['fps'] or 0) / (host['threshold'] or 1), host['hostname']))
+    drawn = below[:limit]
+    return drawn, ('%d of %d hosts drawn: those below their threshold, furthest below first%s. The table lists '
+                   'every host.' % (len(drawn), len(hosts), ' (the first %d)' % limit if len(below) > limit else ''))
+
+
 def chart_geometry(hosts):
     """Numbers for the inline SVG chart: per host a bar and a threshold tick, in percent of the common scale.
 
     Each bar is its own small SVG sized in percent, so it stretches to any width while the host names and values
     stay HTML text, readable on a phone.
     """
+    hosts, note = chart_hosts(hosts)
     values = [value for host in hosts for value in (host['fps'], host['threshold']) if value is not None]
     scale = nice_ceiling(max(values) * 1.05) if values else 1.0
     rows = []
@@ -300,12 +375,62 @@ def chart_geometry(hosts):
     ticks = [{'pct': round(100.0 * fraction, 2), 'label': '%g' % (scale * fraction),
               'anchor': 'start' if fraction == 0 else ('end' if fraction == 1 else 'middle')}
              for fraction in (0, 0.25, 0.5, 0.75, 1)]
-    return {'scale': scale, 'ticks': ticks, 'rows': rows}
+    return {'scale': scale, 'ticks': ticks, 'rows': rows, 'note': note}
+
+
+# Filters the host table by status, problem id and host name; the state lives in the URL fragment. Host data is
+# read from data-* attributes and compared as text, never inserted as markup.
+FILTER_SCRIPT = r'''
+(function () {
+  var form = document.getElementById('filters');
+  var rows = Array.prototype.slice.call(document.querySelectorAll('#hosts tbody tr'));
+  var shown = document.getElementById('shown');
+  function state() {
+    var params = {};
+    location.hash.replace(/^#/, '').split('&').forEach(function (pair) {
+      var kv = pair.split('=');
+      if (kv[0]) { params[decodeURIComponent(kv[0])] = decodeURIComponent((kv[1] || '').replace(/\+/g, ' ')); }
+    });
+    return params;
+  }
+  function apply() {
+    var p = state(), status = p.status || '', problem = p.problem || '', q = (p.q || '').toLowerCase(), count = 0;
+    form.status.value = status; form.problem.value = problem; form.q.value = p.q || '';
+    rows.forEach(function (row) {
+      var visible = (!status || row.dataset.status === status) &&
+        (!problem || (' ' + row.dataset.problems + ' ').indexOf(' ' + problem + ' ') >= 0) &&
+        (!q || row.dataset.host.indexOf(q) >= 0);
+      row.hidden = !visible;
+      if (visible) { count += 1; }
+    });
+    shown.textContent = count + ' of ' + rows.length + ' hosts shown';
+    document.body.dataset.filtered = (status || problem || q) ? 'yes' : 'no';
+  }
+  function update() {
+    var parts = [];
+    ['status', 'problem', 'q'].forEach(function (name) {
+      if (form[name].value) { parts.push(name + '=' + encodeURIComponent(form[name].value)); }
+    });
+    history.replaceState(null, '', parts.length ? '#' + parts.join('&') : location.pathname + location.search);
+    apply();
+  }
+  form.hidden = false;
+  form.addEventListener('input', update);
+  form.addEventListener('submit', function (event) { event.preventDefault(); update(); });
+  window.addEventListener('hashchange', apply);
+  apply();
+}());
+'''
+
+
+def script_hash(script):
+    """The CSP source that allows exactly this inline script."""
+    return "'sha256-%s'" % base64.b64encode(hashlib.sha256(script.encode('utf-8')).digest()).decode('ascii')
 
 
 def html_view(report, troubleshooting_url=DEFAULT_TROUBLESHOOTING_URL):
     hosts = []
-    for host in report['hosts']:
+    for host in attention_order(report['hosts']):
         pcie = host['pcie']
         hosts.append(dict(
             host,
@@ -316,9 +441,15 @@ def html_view(report, troubleshooting_url=DEFAULT_TROUBLESHOOTING_URL):
             fps_text=fps_text(host),
             problems=[dict(problem, href=problem_href(problem['id'], troubleshooting_url))
                       for problem in host['problems']],
+            problem_ids=' '.join(sorted(set(problem['id'] for problem in host['problems']))),
+            search_name=host['hostname'].lower(),
         ))
-    return {'report': report, 'hosts': hosts, 'chart': chart_geometry(report['hosts']),
-            'troubleshooting_url': troubleshooting_url}
+    groups = [dict(group, href=problem_href(group['id'], troubleshooting_url),
+                   filter_href='#problem=%s' % quote(group['id'], safe=''))
+              for group in report['summary']['problem_groups']]
+    return {'report': report, 'hosts': hosts, 'chart': chart_geometry(report['hosts']), 'groups': groups,
+            'troubleshooting_url': troubleshooting_url, 'script': FILTER_SCRIPT,
+            'script_hash': script_hash(FILTER_SCRIPT)}
 
 
 HTML_TEMPLATE = r'''<!DOCTYPE html>
@@ -326,6 +457,7 @@ HTML_TEMPLATE = r'''<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src {{ script_hash | safe }}">
 <title>{{ report.title }}</title>
 <style>
 :root { --ok: #1a7f37; --ok-bg: #dafbe1; --warn: #9a6700; --warn-bg: #fff8c5; --fail: #cf222e; --fail-bg: #ffebe9;
@@ -385,6 +517,17 @@ ul.problems li.sev-error { border-left-color: var(--fail); }
 ul.problems li.sev-warning { border-left-color: var(--warn); }
 ul.problems a { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .85em; color: var(--accent); }
 footer { color: var(--muted); font-size: .85em; margin-top: 8px; }
+.counts a { color: inherit; text-decoration: none; }
+.counts a:hover { text-decoration: underline; }
+form.filters { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: center; margin: 0 0 10px; }
+form.filters label { font-size: .9em; color: var(--muted); }
+form.filters select, form.filters input { font: inherit; padding: 4px 6px; border: 1px solid var(--line);
+  border-radius: 6px; background: #fff; }
+form.filters input { min-width: 14em; }
+#shown { color: var(--muted); font-size: .9em; }
+table.groups td.count { font-variant-numeric: tabular-nums; font-weight: 700; white-space: nowrap; }
+table.groups a.id { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .9em; color: var(--accent); }
+.note { color: var(--muted); font-size: .9em; margin: 6px 0 0; }
 @media (max-width: 760px) {
   main { padding: 10px; }
   .chart-row { grid-template-columns: 1fr auto; margin: 8px 0; }
@@ -403,6 +546,9 @@ footer { color: var(--muted); font-size: .85em; margin-top: 8px; }
   td::before { content: attr(data-label); display: block; font-size: .75em; text-transform: uppercase;
     color: var(--muted); letter-spacing: .03em; }
   table { background: transparent; }
+  table.groups tr { display: flex; flex-wrap: wrap; align-items: baseline; gap: 2px 10px; padding: 8px 10px; }
+  table.groups td { display: inline; width: auto; border: 0; padding: 0; }
+  table.groups td::before { content: none; }
 }
 </style>
 </head>
@@ -414,15 +560,31 @@ footer { color: var(--muted); font-size: .85em; margin-top: 8px; }
 <p class="meta">{{ report.summary.total }} host{{ '' if report.summary.total == 1 else 's' }}
 {%- if report.generated_at %} &middot; generated {{ report.generated_at }}{% endif %}</p>
 <ul class="counts">
-<li class="ok">{{ report.summary.ok }} ok</li>
-<li class="warning">{{ report.summary.warning }} warning</li>
-<li class="failed">{{ report.summary.failed }} failed</li>
-<li class="unreachable">{{ report.summary.unreachable }} unreachable</li>
+<li class="failed"><a href="#status=failed">{{ report.summary.failed }} failed</a></li>
+<li class="unreachable"><a href="#status=unreachable">{{ report.summary.unreachable }} unreachable</a></li>
+<li class="warning"><a href="#status=warning">{{ report.summary.warning }} warning</a></li>
+<li class="ok"><a href="#status=ok">{{ report.summary.ok }} ok</a></li>
 <li class="total">benchmark: {{ report.summary.benchmark_passed }} passed,
 {{ report.summary.benchmark_below_threshold }} below threshold, {{ report.summary.benchmark_missing }} not measured</li>
 </ul>
 </header>
-{% if hosts %}<section class="card" aria-labelledby="chart-title">
+{% if groups %}<section class="card" aria-labelledby="groups-title">
+<h2 id="groups-title">Problems across the fleet</h2>
+<div class="table-wrap">
+<table class="groups">
+<thead><tr><th>Hosts</th><th>Problem</th><th>Severity</th><th></th></tr></thead>
+<tbody>
+{% for group in groups %}<tr class="sev-{{ group.severity }}">
+<td class="count" data-label="Hosts">{{ group.hosts }} host{{ '' if group.hosts == 1 else 's' }}</td>
+<td data-label="Problem"><a class="id" href="{{ group.href }}">{{ group.id }}</a></td>
+<td data-label="Severity">{{ group.severity }}</td>
+<td data-label=""><a href="{{ group.filter_href }}">show these hosts</a></td>
+</tr>
+{% endfor %}</tbody>
+</table>
+</div>
+</section>
+{% endif %}{% if hosts %}<section class="card" aria-labelledby="chart-title">
 <h2 id="chart-title">Throughput against each host's threshold (FPS)</h2>
 <div class="chart">
 <div class="chart-row chart-axis"><div></div><svg class="axis" width="100%" height="18" aria-hidden="true">
@@ -449,15 +611,26 @@ footer { color: var(--muted); font-size: .85em; margin-top: 8px; }
 <span class="key"><span class="swatch tick"></span>threshold</span>
 <span class="key">scale 0 to {{ '%g' % chart.scale }} FPS</span>
 </p>
-</section>
+{% if chart.note %}<p class="note">{{ chart.note }}</p>
+{% endif %}</section>
 <section class="card" aria-labelledby="hosts-title">
 <h2 id="hosts-title">Hosts</h2>
+<form id="filters" class="filters" hidden>
+<label>Status <select name="status"><option value="">any</option>
+{% for status in ['failed', 'unreachable', 'warning', 'ok'] %}<option value="{{ status }}">{{ status }}</option>
+{% endfor %}</select></label>
+<label>Problem <select name="problem"><option value="">any</option>
+{% for group in groups %}<option value="{{ group.id }}">{{ group.id }} ({{ group.hosts }})</option>
+{% endfor %}</select></label>
+<label>Host <input name="q" type="search" placeholder="name contains" autocomplete="off"></label>
+<span id="shown" role="status"></span>
+</form>
 <div class="table-wrap">
-<table>
+<table id="hosts">
 <thead><tr><th>Host</th><th>Status</th><th>Device</th><th>Kernel</th><th>Driver</th><th>Firmware / runtime</th>
 <th>PCIe link</th><th>FPS / threshold</th><th>Problems</th></tr></thead>
 <tbody>
-{% for host in hosts %}<tr class="row-{{ host.status }}">
+{% for host in hosts %}<tr class="row-{{ host.status }}" data-status="{{ host.status }}" data-problems="{{ host.problem_ids }}" data-host="{{ host.search_name }}">
 <td class="host" data-label="Host">{{ host.hostname }}{% if host.note %}<div class="dim small">{{ host.note }}</div>{% endif %}</td>
 <td data-label="Status"><span class="badge {{ host.status }}">{{ host.status | upper }}</span></td>
 <td data-label="Device">{{ host.device or '-' }}</td>
@@ -484,7 +657,8 @@ footer { color: var(--muted); font-size: .85em; margin-top: 8px; }
 {% else %}<p class="card">No hosts in this report.</p>
 {% endif %}<footer>Problem ids link to {{ troubleshooting_url }}. Figures are measured with hailortcli benchmark on each host.</footer>
 </main>
-</body>
+{% if hosts %}<script>{{ script | safe }}</script>
+{% endif %}</body>
 </html>
 '''
 

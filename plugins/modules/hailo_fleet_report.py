@@ -14,11 +14,17 @@ description:
   - Takes one entry per host (device, kernel, driver, firmware and runtime versions, PCIe link, benchmark FPS against
     its threshold, problems and status) and writes three files into O(dest) C(fleet-report.json),
     C(fleet-report.html) and C(fleet-report.md).
-  - The HTML page is self-contained (inline CSS, an inline SVG bar chart of each host's FPS against its threshold,
-    no script, no external asset), readable on a phone, and escapes everything that comes from the hosts.
-    Problem ids link to their section of the troubleshooting guide.
-  - Hosts are sorted by hostname and the files carry no timestamp unless O(generated_at) is given, so the same fleet
-    state writes the same bytes and the module reports a change only when a file's content changes.
+  - The HTML page is one self-contained file for fleets of any size, readable on a phone - inline CSS, an inline SVG
+    bar chart of the hosts' FPS against their thresholds (above 40 hosts only the hosts below their threshold,
+    furthest below first), the problems grouped across the fleet with their host counts, and the hosts that need a
+    look first. One small inline script, pinned by its hash in the page's Content Security Policy (which forbids any
+    network access), filters the host table by status and problem id and searches host names; the filter state is
+    kept in the URL fragment (C(#status=failed&problem=pcie_link_below_expected&q=pi-1)), so a filtered view can be
+    linked to. Everything that comes from the hosts is escaped. Problem ids link to their section of the
+    troubleshooting guide.
+  - The JSON lists hosts by hostname; the HTML and Markdown list failed, unreachable, warning, then ok hosts. The
+    files carry no timestamp unless O(generated_at) is given, so the same fleet state writes the same bytes and the
+    module reports a change only when a file's content changes.
   - Meant to run once on the controller, with C(delegate_to=localhost) and C(run_once=true), fed from C(hostvars).
 author:
   - hailo_open.hailo contributors (@hailo-open)
@@ -181,13 +187,22 @@ EXAMPLES = r'''
 
 RETURN = r'''
 summary:
-  description: Counts of hosts per status, of benchmark results and of problems.
+  description:
+    - Counts of hosts per status, of benchmark results and of problems, and C(problem_groups), every problem id
+      across the fleet with the number of hosts that have it (most hosts first).
   returned: always
   type: dict
   sample: {total: 3, ok: 1, warning: 1, failed: 0, unreachable: 1, benchmark_passed: 2,
-           benchmark_below_threshold: 0, benchmark_missing: 1, problems: 1}
+           benchmark_below_threshold: 0, benchmark_missing: 1, problems: 1,
+           problem_groups: [{id: pcie_link_below_expected, severity: warning, hosts: 1}]}
 markdown:
   description: The Markdown summary (the content of C(fleet-report.md)).
+  returned: always
+  type: str
+brief:
+  description:
+    - A few lines for the end of a run, short whatever the fleet's size - the counts, the problems grouped across
+      the fleet ("37 hosts - pcie_link_below_expected"), and the first 20 hosts that are not ok.
   returned: always
   type: str
 paths:
@@ -268,8 +283,9 @@ def main():
     except ValueError as exc:
         module.fail_json(msg=str(exc))
     paths = fleet_report.report_paths(dest)
-    result = dict(changed=False, summary=report['summary'], markdown=contents['markdown'], paths=paths,
-                  changed_files=[])
+    result = dict(changed=False, summary=report['summary'], markdown=contents['markdown'],
+                  brief=fleet_report.render_brief(report, troubleshooting_url=params['troubleshooting_url']),
+                  paths=paths, changed_files=[])
 
     if os.path.exists(dest) and not os.path.isdir(dest):
         module.fail_json(msg='dest %s exists and is not a directory.' % dest, **result)

@@ -56,7 +56,10 @@ def test_hosts_sorted_normalised_and_statuses_derived():
 def test_summary():
     assert report()['summary'] == {'total': 4, 'ok': 1, 'warning': 1, 'failed': 1, 'unreachable': 1,
                                    'benchmark_passed': 2, 'benchmark_below_threshold': 1, 'benchmark_missing': 1,
-                                   'problems': 2}
+                                   'problems': 2,
+                                   'problem_groups': [{'id': 'driver_version_mismatch', 'severity': 'error', 'hosts': 1},
+                                                      {'id': 'pcie_link_below_expected', 'severity': 'warning',
+                                                       'hosts': 1}]}
 
 
 def test_given_status_wins_and_bad_values_are_refused():
@@ -85,7 +88,7 @@ def test_json_is_stable_and_has_no_timestamp():
     first = fleet_report.render_json(report())
     assert first == fleet_report.render_json(report(list(reversed(fleet()))))
     parsed = json.loads(first)
-    assert parsed['generated_at'] is None and parsed['format'] == 1 and parsed['title'] == 'Hailo fleet report'
+    assert parsed['generated_at'] is None and parsed['format'] == 2 and parsed['title'] == 'Hailo fleet report'
     assert json.loads(fleet_report.render_json(report(generated_at='2025-11-30 09:00 UTC')))['generated_at'] == \
         '2025-11-30 09:00 UTC'
 
@@ -127,9 +130,17 @@ def parse(html):
 def test_html_is_self_contained():
     html = fleet_report.render_html(report(banner='SIMULATED FLEET'))
     page = parse(html)
-    assert 'script' not in page.tags and 'link' not in page.tags and 'img' not in page.tags
-    assert all(link.startswith('docs/troubleshooting.md#') for link in page.links)
+    assert 'link' not in page.tags and 'img' not in page.tags and 'iframe' not in page.tags
+    # one inline script, allowed by its hash and nothing else; the policy forbids any network access
+    assert page.tags.count('script') == 1 and '<script src' not in html
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', html).group(1)
+    assert policy == ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src %s"
+                      % fleet_report.script_hash(fleet_report.FILTER_SCRIPT))
+    script = html.split('<script>')[1].split('</script>')[0]
+    assert fleet_report.script_hash(script) == fleet_report.script_hash(fleet_report.FILTER_SCRIPT)
+    assert all(link.startswith('docs/troubleshooting.md#') or link.startswith('#') for link in page.links)
     assert not re.search(r'(?i)(https?:)?//|@import|url\(', html.split('<body>')[0])
+    assert not re.search(r'(?i)https?:|fetch\(|XMLHttpRequest|innerHTML|eval\(', script)
     assert '<style>' in html and '<svg' in html and 'name="viewport"' in html
 
 
@@ -143,7 +154,8 @@ def test_html_content():
                      'resnet_v1_50, hw_only', 'Set dtparam=pciex1_gen=3.', 'not measured'):
         assert expected in text, expected
     assert '<a href="docs/troubleshooting.md#pcie_link_below_expected">pcie_link_below_expected</a>' in html
-    assert '<tr class="row-failed">' in html and '<span class="badge unreachable">UNREACHABLE</span>' in html
+    assert '<tr class="row-failed" data-status="failed" data-problems="driver_version_mismatch" data-host="pi-03">' in html
+    assert '<span class="badge unreachable">UNREACHABLE</span>' in html
     # one bar per measured host, coloured by the verdict; the threshold as a tick
     assert html.count('<rect class="bar-ok"') == 2 and html.count('<rect class="bar-failed"') == 1
     assert html.count('<line class="threshold"') == 3
@@ -185,12 +197,15 @@ def hostile_fleet():
 def test_html_escapes_everything_from_hosts():
     html = fleet_report.render_html(report(hostile_fleet(), title=HOSTILE, banner='<marquee>SIM</marquee>'))
     page = parse(html)
-    for tag in ('script', 'iframe', 'img', 'marquee', 'b', 'i'):
+    for tag in ('iframe', 'img', 'marquee', 'b', 'i'):
         assert tag not in page.tags, tag
+    assert page.tags.count('script') == 1  # ours, pinned by its hash; none from the hosts
     assert page.tags.count('svg') == 2  # the axis and the one bar, none from the kernel string
     assert '&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;' in html
     assert '<a href="docs/troubleshooting.md#%22%3E%3Cscript%3Ealert%282%29%3C%2Fscript%3E">' in html
-    assert page.links == ['docs/troubleshooting.md#%22%3E%3Cscript%3Ealert%282%29%3C%2Fscript%3E']
+    assert set(page.links) == {'docs/troubleshooting.md#%22%3E%3Cscript%3Ealert%282%29%3C%2Fscript%3E',
+                               '#problem=%22%3E%3Cscript%3Ealert%282%29%3C%2Fscript%3E',
+                               '#status=failed', '#status=unreachable', '#status=warning', '#status=ok'}
     text = ''.join(page.text)
     assert HOSTILE in text and '<iframe src="//evil.example"></iframe>' in text
 
@@ -238,3 +253,91 @@ def test_render_all_and_paths(tmp_path):
     assert fleet_report.content_differs(paths['json'], contents['json']) is True
     (tmp_path / 'fleet-report.json').write_text(contents['json'], encoding='utf-8')
     assert fleet_report.content_differs(paths['json'], contents['json']) is False
+
+
+def big_fleet(count, seed=7):
+    """A synthetic fleet: mostly healthy hosts, some slow on a Gen2 link, some failed, some unreachable."""
+    import random
+    rng = random.Random(seed)
+    hosts = []
+    for number in range(count):
+        name = 'pi-%04d' % number
+        roll = rng.random()
+        if roll < 0.04:
+            hosts.append({'hostname': name, 'status': 'unreachable', 'note': 'SSH timed out'})
+            continue
+        arch = 'HAILO8' if number % 3 else 'HAILO8L'
+        threshold = 1097.6 if arch == 'HAILO8' else 110.4
+        problems = []
+        fps = threshold * rng.uniform(1.0, 1.3)
+        gen = 3
+        if roll < 0.12:
+            gen = 2
+            problems.append({'id': 'pcie_link_below_expected', 'severity': 'warning', 'message': 'Gen2'})
+            fps = threshold * rng.uniform(0.4, 0.95) if arch == 'HAILO8' else fps
+        if 0.12 <= roll < 0.15:
+            problems.append({'id': 'driver_library_mismatch', 'severity': 'error', 'message': 'libhailort refuses'})
+            fps = None
+        hosts.append({'hostname': name, 'architecture': arch, 'driver_version': '4.23.0', 'firmware_version': '4.23.0',
+                      'runtime_version': '4.23.0', 'pcie': {'gen': gen, 'width': 1, 'max_gen': 3}, 'fps': fps,
+                      'threshold': threshold, 'fps_metric': 'hw_only', 'model': 'resnet_v1_50', 'problems': problems})
+    return hosts
+
+
+def test_problems_are_grouped_across_the_fleet():
+    built = report(big_fleet(500))
+    groups = built['summary']['problem_groups']
+    assert [g['id'] for g in groups] == ['pcie_link_below_expected', 'driver_library_mismatch']
+    counted = dict((g['id'], sum(1 for h in built['hosts'] if g['id'] in [p['id'] for p in h['problems']]))
+                   for g in groups)
+    assert dict((g['id'], g['hosts']) for g in groups) == counted
+    markdown = fleet_report.render_markdown(built)
+    assert '- %d hosts: [pcie\\_link\\_below\\_expected]' % counted['pcie_link_below_expected'] in markdown
+
+
+def test_hosts_that_need_a_look_come_first():
+    built = report(big_fleet(500))
+    html = fleet_report.render_html(built)
+    statuses = re.findall(r'<tr class="row-(\w+)" data-status', html)
+    assert len(statuses) == 500
+    order = [fleet_report.STATUS_ORDER[status] for status in statuses]
+    assert order == sorted(order) and statuses[0] == 'failed' and statuses[-1] == 'ok'
+    table = fleet_report.render_markdown(built).split('## Hosts')[1]
+    first = re.findall(r'^\| pi-\d+ \| (\w+) \|', table, re.M)
+    assert first[0] == 'FAILED' and first[-1] == 'OK'
+
+
+def test_big_fleet_chart_draws_only_hosts_below_threshold():
+    built = report(big_fleet(500))
+    chart = fleet_report.chart_geometry(built['hosts'])
+    below = [h for h in built['hosts'] if h['passed'] is False]
+    assert len(chart['rows']) == min(len(below), fleet_report.CHART_MAX_ROWS)
+    assert all(row['state'] == 'failed' for row in chart['rows'])
+    ratios = [h['fps'] / h['threshold'] for h in below]
+    assert chart['rows'][0]['hostname'] == below[ratios.index(min(ratios))]['hostname']
+    assert 'hosts drawn' in chart['note']
+    small = fleet_report.chart_geometry(report()['hosts'])
+    assert small['note'] is None and len(small['rows']) == 4
+
+
+def test_brief_summary_stays_short():
+    built = report(big_fleet(500))
+    brief = fleet_report.render_brief(built, limit=20)
+    lines = brief.splitlines()
+    assert lines[0].startswith('500 hosts: ')
+    assert 'Problems across the fleet:' in lines and len(lines) < 30
+    assert 'Hosts that need a look (first 20 of' in brief
+
+
+def test_filter_controls_list_the_problems():
+    html = fleet_report.render_html(report(big_fleet(60)))
+    assert '<form id="filters" class="filters" hidden>' in html
+    assert re.search(r'<option value="pcie_link_below_expected">pcie_link_below_expected \(\d+\)</option>', html)
+    assert '<a href="#problem=pcie_link_below_expected">show these hosts</a>' in html
+
+
+def test_a_thousand_hosts_render():
+    built = report(big_fleet(1000))
+    contents = fleet_report.render_all(built)
+    assert contents['html'].count('<tr class="row-') == 1000
+    assert len(contents['html']) < 3 * 1024 * 1024
