@@ -289,3 +289,40 @@ def test_prefix_is_the_only_place_looked_at(cli, hef, tmp_path):
     binary.unlink()
     result = run({'hef': hef, 'prefix': str(tmp_path)})
     assert result['failed'] is True and 'not found in %s/bin' % tmp_path in result['msg']
+
+
+def test_recent_result_is_reused_while_nothing_changed(cli, hef, tmp_path, monkeypatch):
+    state = str(tmp_path / 'state' / 'last.json')
+    args = {'hef': hef, 'min_fps': 100, 'max_age': 3600, 'state_file': state, 'fingerprint': 'drv 4.23.0'}
+    first = run(args)
+    assert first['cached'] is False and len(cli.calls) == 1 and os.path.isfile(state)
+    second = run(args)
+    assert second['cached'] is True and len(cli.calls) == 1
+    assert second['fps'] == first['fps'] and second['measured_at'] == first['measured_at']
+    assert second['passed'] is True and second['rc'] == 0 and second['failed'] is False
+    # anything that could change the figure measures again
+    assert run(dict(args, fingerprint='drv 4.22.0'))['cached'] is False and len(cli.calls) == 2
+    assert run(dict(args, time=5))['cached'] is False and len(cli.calls) == 3
+    with open(hef, 'ab') as handle:
+        handle.write(b'x')
+    assert run(args)['cached'] is False and len(cli.calls) == 4
+    # and so does age
+    assert run(args)['cached'] is True
+    real_time = hailo_benchmark.time.time
+    monkeypatch.setattr(hailo_benchmark.time, 'time', lambda: real_time() + 7200)
+    assert run(args)['cached'] is False and len(cli.calls) == 5
+
+
+def test_failures_and_check_mode_are_not_recorded(cli, hef, tmp_path):
+    state = str(tmp_path / 'last.json')
+    args = {'hef': hef, 'max_age': 3600, 'state_file': state, 'fail_on_error': False}
+    cli.rc, cli.stdout, cli.stderr, cli.csv = 74, '', data('run-out-of-devices.stderr'), None
+    assert run(args)['error'] is not None and not os.path.exists(state)
+    cli.rc, cli.stdout, cli.stderr, cli.csv = 0, data('benchmark.stdout'), '', data('benchmark.csv')
+    run(args, check_mode=True)
+    assert not os.path.exists(state)
+
+
+def test_max_age_needs_a_state_file(cli, hef):
+    result = run({'hef': hef, 'max_age': 60})
+    assert result['failed'] is True and 'state_file' in result['msg']
