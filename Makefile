@@ -1,11 +1,14 @@
 # hailo_open.hailo — developer entry points. Both targets install what they need (run as root on Debian).
-.PHONY: demo test lint build sanity units molecule clean
+.PHONY: demo test bench lint build sanity units molecule clean
 
 demo:
 	tests/harness/demo.sh
 
 test:
 	tests/harness/run-all.sh
+
+bench:
+	tests/bench/fleet-bench.sh
 
 lint build sanity units molecule:
 	tests/harness/run-all.sh $@
