@@ -10,7 +10,7 @@ STAGES=("$@")
 # Molecule runs two queues side by side: the scenarios with emulated arm64 hosts (CPU-bound under qemu) and the
 # amd64-only ones (mostly waiting on round trips). HAILO_MOLECULE_SCENARIOS="a b" runs those one after the other.
 QUEUE_ARM64="driver hailort"
-QUEUE_AMD64="errors site driver_upgrade"
+QUEUE_AMD64="errors site driver_upgrade pull ee"
 SCENARIOS=${HAILO_MOLECULE_SCENARIOS:-}
 export PATH="$VENV/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$REPO_ROOT/collections"
@@ -72,6 +72,14 @@ stage_units() {
   (cd "$REPO_ROOT" && PYTHONPATH="$REPO_ROOT/collections" python -m pytest -p no:cacheprovider -q tests/unit)
 }
 
+# A scenario: a molecule scenario, or "ee" (the execution environment, tests/harness/ee-test.sh).
+scenario_command() {
+  case "$1" in
+    ee) echo "$HARNESS_DIR/ee-test.sh" ;;
+    *) echo "$HARNESS_DIR/molecule.sh $1" ;;
+  esac
+}
+
 # One queue of scenarios, one after the other; each one's output goes to its own log, its result to $1.
 molecule_queue() {
   local results=$1 scenario start rc
@@ -79,7 +87,8 @@ molecule_queue() {
   for scenario in "$@"; do
     start=$(date +%s)
     # molecule.sh re-checks binfmt before every scenario: systemd containers may wipe the registration.
-    "$HARNESS_DIR/molecule.sh" "$scenario" >"$LOG_DIR/molecule-$scenario.log" 2>&1
+    # shellcheck disable=SC2046
+    $(scenario_command "$scenario") >"$LOG_DIR/molecule-$scenario.log" 2>&1
     rc=$?
     printf '%-24s %-6s %5ss\n' "molecule:$scenario" "$([ $rc = 0 ] && echo PASS || echo FAIL)" \
       "$(( $(date +%s) - start ))" >> "$results"
@@ -92,7 +101,8 @@ stage_molecule() {
   "$HARNESS_DIR/images.sh" amd64 arm64 || return 1
   if [ -n "$SCENARIOS" ]; then
     for scenario in $SCENARIOS; do
-      run_stage "molecule:$scenario" "$HARNESS_DIR/molecule.sh" "$scenario"
+      # shellcheck disable=SC2046
+      run_stage "molecule:$scenario" $(scenario_command "$scenario")
     done
     return
   fi
