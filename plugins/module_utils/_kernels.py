@@ -31,6 +31,14 @@ _FLAVOUR_PAGE_SIZES = {
     'rpi-v7l': 4096,
     'rpi-v6': 4096,
     'rpi-2712-rt': 16384,
+    # Debian's generic arm64 kernels: 4 KiB pages, except the 16k flavour (linux-image-arm64-16k), the closest
+    # stand-in for the Pi 5's rpi-2712.
+    'arm64': 4096,
+    'rt-arm64': 4096,
+    'arm64-16k': 16384,
+    'amd64': 4096,
+    'cloud-amd64': 4096,
+    'rt-amd64': 4096,
 }
 
 _CONFIG_PAGE_SIZES = (

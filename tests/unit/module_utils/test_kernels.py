@@ -103,6 +103,15 @@ def test_page_size_config_wins_over_flavour_and_unknown_stays_none(tmp_path):
     assert result == {'6.12.1+rpt-rpi-2712': 4096, '6.12.1-custom': None, '6.12.117+deb13-cloud-amd64': 4096}
 
 
+def test_debian_arm64_flavours_without_config(tmp_path):
+    # Debian trixie ships a 16 KiB-page arm64 kernel, the closest stand-in for the Pi 5's rpi-2712.
+    make_kernel(tmp_path, '6.12.117+deb13-arm64-16k')
+    make_kernel(tmp_path, '6.12.117+deb13-arm64')
+    result = dict((k['release'], (k['flavour'], k['page_size']))
+                  for k in kernels.installed_kernels(str(tmp_path / 'lib/modules'), str(tmp_path / 'boot')))
+    assert result == {'6.12.117+deb13-arm64-16k': ('arm64-16k', 16384), '6.12.117+deb13-arm64': ('arm64', 4096)}
+
+
 def test_installed_kernels_without_module_root(tmp_path):
     assert kernels.installed_kernels(str(tmp_path / 'missing')) == []
 
