@@ -9,7 +9,8 @@
 #       same module, and no HailoRT rebuild
 #   P4  HailoRT rebuild after a one-line source change, warm ccache against cold (the fixture HailoRT)
 #   R   fleet report generation for 1,000 synthetic hosts
-# BENCH_HOSTS (default 8) sets the fleet size.
+# BENCH_HOSTS (default 8) sets the fleet size; BENCH_PARTS (default "p0 p1 p2 p3 p4 report") picks parts (p2 needs p1,
+# p3 and p4 need p1).
 source "$(dirname "$0")/../harness/lib.sh"
 
 BENCH_DIR="$REPO_ROOT/build/bench"
@@ -17,6 +18,8 @@ HOSTS=${BENCH_HOSTS:-8}
 PORT=${HAILO_BENCH_PORT:-18490}
 IMAGE=$HAILO_TEST_IMAGE_AMD64
 RESULTS="$BENCH_DIR/results.jsonl"
+PARTS=" ${BENCH_PARTS:-p0 p1 p2 p3 p4 report} "
+part() { [[ $PARTS == *" $1 "* ]]; }
 
 "$HARNESS_DIR/host-setup.sh"
 "$HARNESS_DIR/images.sh" amd64
@@ -113,6 +116,10 @@ dkms_builds() {  # DKMS make logs on the hosts of fleet NAME (one per module bui
   echo "$total"
 }
 
+fleet one 1
+fleet many "$HOSTS"
+
+if part p0; then
 log "P0: a task round trip on the container connection"
 cat > "$BENCH_DIR/noop.yml" <<'PLAY'
 - name: Twenty no-op round trips
@@ -124,22 +131,28 @@ cat > "$BENCH_DIR/noop.yml" <<'PLAY'
       changed_when: false
       loop: "{{ range(20) | list }}"
 PLAY
-fleet one 1
-fleet many "$HOSTS"
 noop_one=$(play one noop-one "$BENCH_DIR/noop.yml")
 noop_many=$(play many noop-many "$BENCH_DIR/noop.yml")
 record round_trip "{\"one_host_s\": $(python3 -c "print(round($noop_one / 20, 3))"), \"hosts\": $HOSTS, \"all_hosts_s\": $(python3 -c "print(round($noop_many / 20, 3))")}"
+fi
 
+if part p1; then
 log "P1: first provisioning, 1 host"
 first_one=$(play one first-one site.yml)
 log "P1: first provisioning, $HOSTS hosts"
 first_many=$(play many first-many site.yml)
 record p1 "{\"one_host_s\": $first_one, \"hosts\": $HOSTS, \"many_hosts_s\": $first_many, \"ratio\": $(python3 -c "print(round($first_many / $first_one, 2))"), \"hailort_builds_one\": $(hailort_builds first-one), \"hailort_builds_many\": $(hailort_builds first-many), \"dkms_builds_one\": $(dkms_builds one 1), \"dkms_builds_many\": $(dkms_builds many "$HOSTS"), \"recap_one\": $(recap first-one), \"recap_many\": $(recap first-many)}"
 
+fi
+
+if part p2; then
 log "P2: the same site.yml again, nothing changed"
 rerun=$(play many rerun-many site.yml)
 record p2 "{\"first_s\": $first_many, \"rerun_s\": $rerun, \"ratio\": $(python3 -c "print(round($rerun / $first_many, 2))"), \"recap\": $(recap rerun-many)}"
 
+fi
+
+if part p3; then
 log "P3: a new kernel on every host, then reprovision.yml"
 for i in $(seq 1 "$HOSTS"); do
   podman exec "hailo-bench-many-$i" sh -c 'apt-get install -qq -y --no-install-recommends linux-image-cloud-amd64 >/dev/null 2>&1' &
@@ -154,6 +167,9 @@ podman exec hailo-bench-one-1 sh -c "dkms install hailo_pci/4.23.0 -k $new_kerne
 one_dkms=$(python3 -c "import sys; print('%.1f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$start" "$(date +%s.%N)")
 record p3 "{\"reprovision_s\": $reprovision, \"one_dkms_build_s\": $one_dkms, \"ratio\": $(python3 -c "print(round($reprovision / $one_dkms, 2))"), \"hailort_builds\": $(hailort_builds reprovision), \"recap\": $(recap reprovision)}"
 
+fi
+
+if part p4; then
 log "P4: HailoRT rebuild after a one-line change, warm ccache against cold"
 src="$BENCH_DIR/hailort-changed"
 git clone -q "$BENCH_DIR/fixtures/hailort.git" "$src"
@@ -162,6 +178,9 @@ printf '\n// hailo_open.hailo benchmark: a one-line change\n' >> "$src/hailort/h
 warm=$(play one warm-one site.yml -e hailort_source_type=directory -e "hailort_source_directory=$src" -e validate_benchmark=false)
 record p4 "{\"cold\": $(hailort_builds first-one), \"warm\": $(hailort_builds warm-one)}"
 
+fi
+
+if part report; then
 log "R: fleet report generation for 1,000 synthetic hosts"
 report_s=$(cd "$REPO_ROOT" && PYTHONPATH="$REPO_ROOT/collections" python3 - <<'PY'
 import time
@@ -174,6 +193,7 @@ print('%.3f' % (time.perf_counter() - start))
 PY
 )
 record report "{\"hosts\": 1000, \"seconds\": $report_s}"
+fi
 
 python3 "$(dirname "$0")/bench-table.py" "$RESULTS" "$BENCH_DIR/fleet-bench.json" "$BENCH_DIR/fleet-bench.md"
 cat "$BENCH_DIR/fleet-bench.md"
