@@ -259,9 +259,9 @@ def summary_line(summary):
 
 def group_lines(summary, troubleshooting_url=DEFAULT_TROUBLESHOOTING_URL):
     """One Markdown line per problem id across the fleet: "37 hosts: pcie_link_below_expected (warning)"."""
-    return ['- %d host%s: [%s](%s) (%s)' % (group['hosts'], '' if group['hosts'] == 1 else 's', md_escape(group['id']),
-                                             problem_href(group['id'], troubleshooting_url), group['severity'])
-            for group in summary['problem_groups']]
+    return ['- %d host%s: [%s](%s) (%s)' % (
+        group['hosts'], '' if group['hosts'] == 1 else 's', md_escape(group['id']),
+        problem_href(group['id'], troubleshooting_url), group['severity']) for group in summary['problem_groups']]
 
 
 def render_brief(report, limit=20, troubleshooting_url=DEFAULT_TROUBLESHOOTING_URL):
@@ -273,8 +273,8 @@ def render_brief(report, limit=20, troubleshooting_url=DEFAULT_TROUBLESHOOTING_U
         lines += ['Problems across the fleet:'] + group_lines(summary, troubleshooting_url)
     attention = [host for host in attention_order(report['hosts']) if host['status'] != 'ok']
     if attention:
-        lines.append('Hosts that need a look%s:' % (' (first %d of %d)' % (limit, len(attention))
-                                                     if len(attention) > limit else ''))
+        more = ' (first %d of %d)' % (limit, len(attention)) if len(attention) > limit else ''
+        lines.append('Hosts that need a look%s:' % more)
         for host in attention[:limit]:
             lines.append('- %s %s: %s' % (host['hostname'], host['status'].upper(),
                                           ', '.join(p['id'] for p in host['problems']) or host['note'] or '-'))
@@ -630,7 +630,8 @@ table.groups a.id { font-family: ui-monospace, SFMono-Regular, Menlo, monospace;
 <thead><tr><th>Host</th><th>Status</th><th>Device</th><th>Kernel</th><th>Driver</th><th>Firmware / runtime</th>
 <th>PCIe link</th><th>FPS / threshold</th><th>Problems</th></tr></thead>
 <tbody>
-{% for host in hosts %}<tr class="row-{{ host.status }}" data-status="{{ host.status }}" data-problems="{{ host.problem_ids }}" data-host="{{ host.search_name }}">
+{% for host in hosts %}<tr class="row-{{ host.status }}" data-status="{{ host.status }}"
+ data-problems="{{ host.problem_ids }}" data-host="{{ host.search_name }}">
 <td class="host" data-label="Host">{{ host.hostname }}{% if host.note %}<div class="dim small">{{ host.note }}</div>{% endif %}</td>
 <td data-label="Status"><span class="badge {{ host.status }}">{{ host.status | upper }}</span></td>
 <td data-label="Device">{{ host.device or '-' }}</td>

@@ -165,7 +165,7 @@ def main():
     hailort_build.make_dirs(os.path.dirname(manifest_path), prefix, created)
     created_dirs = sorted(set((manifest or {}).get('created_dirs') or []) | set(created))
     source.write_json(manifest_path, {'version': params['version'], 'build_id': params['build_id'],
-                                   'files': installed, 'created_dirs': created_dirs})
+                                      'files': installed, 'created_dirs': created_dirs})
     if params['ldconfig']:
         module.run_command(['ldconfig'], check_rc=True)
     module.exit_json(**result)

@@ -6,13 +6,6 @@ source "$(dirname "$0")/lib.sh"
 
 MIRROR=$(debian_mirror)
 
-kernel_packages() {
-  case "$1" in
-    amd64) echo "linux-image-amd64 linux-image-cloud-amd64" ;;
-    arm64) echo "linux-image-arm64 linux-image-rt-arm64" ;;
-  esac
-}
-
 build_base() {
   local arch=$1 image root
   image=$(base_image "$arch")
@@ -36,6 +29,7 @@ build_systemd() {
   podman build --pull=never --arch "$arch" \
     --build-arg BASE="$(base_image "$arch")" \
     --build-arg KERNEL_PACKAGES="$(kernel_packages "$arch")" \
+    --build-arg PRELOAD_PACKAGES="$(preload_packages "$arch")" \
     --build-arg EMULATED="$emulated" \
     -t "$image" "$REPO_ROOT/tests/images/trixie-systemd" >"$CACHE_DIR/image-$arch.log" 2>&1 \
     || { tail -n 30 "$CACHE_DIR/image-$arch.log"; die "building $image failed"; }

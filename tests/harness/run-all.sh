@@ -7,11 +7,10 @@ set +e
 
 STAGES=("$@")
 [ ${#STAGES[@]} -gt 0 ] || STAGES=(lint units build sanity molecule)
-# Molecule runs two queues side by side: the scenarios with emulated arm64 hosts (CPU-bound under qemu) and the
-# amd64-only ones (mostly waiting on round trips). HAILO_MOLECULE_SCENARIOS="a b" runs those one after the other.
-QUEUE_ARM64="driver hailort"
-QUEUE_AMD64="errors site driver_upgrade pull ee"
-SCENARIOS=${HAILO_MOLECULE_SCENARIOS:-}
+# Scenarios one after the other, amd64-only ones first (minutes each, a mistake fails early), then those with
+# emulated arm64 hosts. Side by side they were slower: the machine's two cores are the limit, and qemu contends.
+SCENARIOS=${HAILO_MOLECULE_SCENARIOS:-"errors site driver_upgrade pull ee hailort driver"}
+
 export PATH="$VENV/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$REPO_ROOT/collections"
 export PYTHONDONTWRITEBYTECODE=1
@@ -80,49 +79,25 @@ scenario_command() {
   esac
 }
 
-# One queue of scenarios, one after the other; each one's output goes to its own log, its result to $1.
-molecule_queue() {
-  local results=$1 scenario start rc
-  shift
-  for scenario in "$@"; do
-    start=$(date +%s)
-    # molecule.sh re-checks binfmt before every scenario: systemd containers may wipe the registration.
-    # shellcheck disable=SC2046
-    $(scenario_command "$scenario") >"$LOG_DIR/molecule-$scenario.log" 2>&1
-    rc=$?
-    printf '%-24s %-6s %5ss\n' "molecule:$scenario" "$([ $rc = 0 ] && echo PASS || echo FAIL)" \
-      "$(( $(date +%s) - start ))" >> "$results"
-    log "molecule:$scenario $([ $rc = 0 ] && echo passed || echo FAILED) ($LOG_DIR/molecule-$scenario.log)"
-  done
+# One scenario, its output in its own log, printed when it fails.
+scenario() {
+  local log="$LOG_DIR/molecule-$1.log"
+  # shellcheck disable=SC2046
+  if $(scenario_command "$1") >"$log" 2>&1; then
+    log "molecule:$1 passed ($log)"
+  else
+    printf '\n==== molecule:%s failed; its log follows ====\n' "$1"
+    cat "$log"
+    return 1
+  fi
 }
 
 stage_molecule() {
-  local scenario results line
+  local name
   "$HARNESS_DIR/images.sh" amd64 arm64 || return 1
-  if [ -n "$SCENARIOS" ]; then
-    for scenario in $SCENARIOS; do
-      # shellcheck disable=SC2046
-      run_stage "molecule:$scenario" $(scenario_command "$scenario")
-    done
-    return
-  fi
-  results=$(mktemp)
-  # shellcheck disable=SC2086
-  molecule_queue "$results" $QUEUE_ARM64 &
-  # shellcheck disable=SC2086
-  molecule_queue "$results" $QUEUE_AMD64 &
-  wait
-  while read -r line; do
-    RESULTS+=("$line")
-    case "$line" in
-      *' FAIL '*)
-        FAILED=1
-        scenario=$(printf '%s' "$line" | sed 's/^molecule:\([^ ]*\).*/\1/')
-        printf '\n==== %s failed; its log follows ====\n' "$scenario"
-        cat "$LOG_DIR/molecule-$scenario.log" ;;
-    esac
-  done < "$results"
-  rm -f "$results"
+  for name in $SCENARIOS; do
+    run_stage "molecule:$name" scenario "$name"
+  done
 }
 
 START=$(date +%s)

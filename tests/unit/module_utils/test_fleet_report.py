@@ -154,7 +154,8 @@ def test_html_content():
                      'resnet_v1_50, hw_only', 'Set dtparam=pciex1_gen=3.', 'not measured'):
         assert expected in text, expected
     assert '<a href="docs/troubleshooting.md#pcie_link_below_expected">pcie_link_below_expected</a>' in html
-    assert '<tr class="row-failed" data-status="failed" data-problems="driver_version_mismatch" data-host="pi-03">' in html
+    assert ('<tr class="row-failed" data-status="failed"\n data-problems="driver_version_mismatch" data-host="pi-03">'
+            in html)
     assert '<span class="badge unreachable">UNREACHABLE</span>' in html
     # one bar per measured host, coloured by the verdict; the threshold as a tick
     assert html.count('<rect class="bar-ok"') == 2 and html.count('<rect class="bar-failed"') == 1
