@@ -23,6 +23,8 @@ log "building the collection"
 (cd "$REPO_ROOT" && ansible-galaxy collection build --force --output-path "$WORK" >/dev/null)
 tarball=$(ls "$WORK"/hailo_open-hailo-*.tar.gz)
 cp "$tarball" "$WORK/context/"
+# pip inside the build trusts what this machine's pip trusts (a proxy's CA, where there is one).
+cp "${PIP_CERT:-${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}}" "$WORK/context/host-ca.crt"
 
 log "the EE definition, with the local base image and the local collection"
 python3 - "$REPO_ROOT/execution-environment.yml" "$WORK/context" "$(base_image amd64)" "$(basename "$tarball")" <<'PY'
@@ -31,13 +33,19 @@ source, context, base, tarball = sys.argv[1:5]
 ee = yaml.safe_load(open(source))
 ee['images']['base_image']['name'] = base
 ee.setdefault('options', {})['package_manager_path'] = '/usr/bin/apt-get'
+# Debian's python3-pip stands in for ensurepip, which Debian disables for its system Python.
+ee['options']['skip_pip_install'] = True
 ee['dependencies']['python_interpreter'] = {'python_path': '/usr/bin/python3'}
 ee['dependencies']['galaxy'] = {'collections': [{'name': '/build/%s' % tarball, 'type': 'file'}]}
-ee['additional_build_files'] = [{'src': tarball, 'dest': 'collection'}]
+ee['additional_build_files'] = [{'src': tarball, 'dest': 'collection'}, {'src': 'host-ca.crt', 'dest': 'certs'}]
 ee['additional_build_steps'] = {
-    # Debian: apt lists and pip first; PKGMGR_PRESERVE_CACHE skips the dnf-only "clean all".
-    'prepend_base': ['ENV PKGMGR_PRESERVE_CACHE=always DEBIAN_FRONTEND=noninteractive',
-                     'RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-pip >/dev/null'],
+    # Debian: apt lists and pip first; PKGMGR_PRESERVE_CACHE skips the dnf-only "clean all"; the image's Python is the EE's own, so pip may install
+    # into it (PEP 668's marker is for hosts, not for a single-purpose image).
+    'prepend_base': ['COPY _build/certs/host-ca.crt /etc/ssl/hailo-ee-host-ca.crt',
+                     'ENV PKGMGR_PRESERVE_CACHE=always DEBIAN_FRONTEND=noninteractive PIP_BREAK_SYSTEM_PACKAGES=1'
+                     ' PIP_CERT=/etc/ssl/hailo-ee-host-ca.crt',
+                     'RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-pip'
+                     ' >/dev/null'],
     'prepend_galaxy': ['COPY _build/collection/%s /build/%s' % (tarball, tarball)],
 }
 yaml.safe_dump(ee, open('%s/execution-environment.yml' % context, 'w'), sort_keys=False)
@@ -67,7 +75,7 @@ ssh-keygen -q -t ed25519 -N '' -f "$WORK/id_ed25519"
 podman run -d --name "$NODE" -p "127.0.0.1:$SSH_PORT:22" --systemd=always "$HAILO_TEST_IMAGE_AMD64" /sbin/init >/dev/null
 podman exec "$NODE" sh -c 'apt-get update -qq && apt-get install -y -qq --no-install-recommends openssh-server >/dev/null' \
   >"$WORK/ssh-setup.log" 2>&1 || { tail "$WORK/ssh-setup.log"; die "no sshd on the test host"; }
-podman exec "$NODE" sh -c "mkdir -p /root/.ssh && chmod 700 /root/.ssh && cat > /root/.ssh/authorized_keys && systemctl restart ssh" \
+podman exec -i "$NODE" sh -c "mkdir -p /root/.ssh && chmod 700 /root/.ssh && cat > /root/.ssh/authorized_keys && systemctl restart ssh" \
   < "$WORK/id_ed25519.pub"
 printf '[hailo_nodes]\nee-node ansible_host=127.0.0.1 ansible_port=%s ansible_user=root\n' "$SSH_PORT" > "$WORK/inventory.ini"
 { cat "$WORK/fixtures/fixture-vars.yml"; echo "validate_fail_hosts: false"; echo "validate_report_dir: /work/report"; } \
