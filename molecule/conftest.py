@@ -23,3 +23,18 @@ def messages(error_record):
 def states(error_record):
     """The host's state after each group of bad inputs: {'paths': {path: exists}, 'installed': [packages]}."""
     return error_record['states']
+
+
+@pytest.fixture
+def check_hailort_installed(host):
+    """A check that HailoRT <version> is what /usr/local holds: hailortcli, the library and its link, the loader
+    cache and the role's manifest."""
+    def check(version):
+        assert host.check_output('/usr/local/bin/hailortcli --version') == 'HailoRT-CLI version %s' % version
+        assert host.file('/usr/local/lib/libhailort.so.%s' % version).exists
+        assert host.file('/usr/local/lib/libhailort.so').linked_to == '/usr/local/lib/libhailort.so.%s' % version
+        assert 'libhailort.so.%s' % version in host.check_output('ldconfig -p')
+        manifest = json.loads(host.file('/usr/local/share/hailo_open.hailo/hailort.manifest.json').content_string)
+        assert manifest['version'] == version
+        assert 'bin/hailortcli' in manifest['files']
+    return check
