@@ -43,6 +43,17 @@ record() {  # record KEY JSON
   printf '{"%s": %s}\n' "$1" "$2" >> "$RESULTS"
 }
 
+# each_host NAME COUNT COMMAND: COMMAND in every container of fleet NAME at once, output discarded. Waits for these
+# jobs only: the HTTP server runs in the background too.
+each_host() {
+  local name=$1 count=$2 command=$3 pids=() i
+  for i in $(seq 1 "$count"); do
+    podman exec "hailo-bench-$name-$i" sh -c "$command" >/dev/null 2>&1 &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+}
+
 # fleet NAME COUNT: containers hailo-bench-NAME-1..COUNT, an inventory, simulated devices, their own controller cache.
 fleet() {
   local name=$1 count=$2 i inv="$BENCH_DIR/$1.ini"
@@ -60,16 +71,9 @@ fleet() {
   sed "s#$BENCH_DIR/fixtures/controller-cache#$BENCH_DIR/$name-cache#" "$BENCH_DIR/fixtures/fixture-vars.yml" \
     > "$BENCH_DIR/$name-vars/vars.yml"
   printf 'validate_report_dir: %s\nvalidate_fail_hosts: false\n' "$BENCH_DIR/$name-report" >> "$BENCH_DIR/$name-vars/vars.yml"
-  # A Debian kernel flavour that the "upgrade" of P3 installs again later. (Wait for these jobs only: the HTTP
-  # server runs in the background too.)
-  local pids=()
-  for i in $(seq 1 "$count"); do
-    podman exec "hailo-bench-$name-$i" sh -c \
-      "dpkg-query -W -f='\${Package}\n' 'linux-image-*cloud-amd64*' | xargs -r apt-get purge -qq -y >/dev/null 2>&1; \
-       apt-get autoremove -qq -y >/dev/null 2>&1" &
-    pids+=($!)
-  done
-  wait "${pids[@]}"
+  # A Debian kernel flavour that the "upgrade" of P3 installs again later.
+  each_host "$name" "$count" \
+    "dpkg-query -W -f='\${Package}\n' 'linux-image-*cloud-amd64*' | xargs -r apt-get purge -qq -y; apt-get autoremove -qq -y"
   (cd "$REPO_ROOT" && ansible-playbook -i "$inv" tests/fixtures/sim/sim-hosts.yml >/dev/null)
 }
 
@@ -157,12 +161,7 @@ fi
 
 if part p3; then
 log "P3: a new kernel on every host, then reprovision.yml"
-pids=()
-for i in $(seq 1 "$HOSTS"); do
-  podman exec "hailo-bench-many-$i" sh -c 'apt-get install -qq -y --no-install-recommends linux-image-cloud-amd64 >/dev/null 2>&1' &
-  pids+=($!)
-done
-wait "${pids[@]}"
+each_host many "$HOSTS" 'apt-get install -qq -y --no-install-recommends linux-image-cloud-amd64'
 reprovision=$(play many reprovision playbooks/reprovision.yml)
 new_kernel=$(podman exec hailo-bench-one-1 sh -c "ls /lib/modules | sort | tail -n 1")
 # One DKMS build of the same module for a kernel, on an otherwise idle host, for comparison.

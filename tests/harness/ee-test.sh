@@ -39,8 +39,8 @@ ee['dependencies']['python_interpreter'] = {'python_path': '/usr/bin/python3'}
 ee['dependencies']['galaxy'] = {'collections': [{'name': '/build/%s' % tarball, 'type': 'file'}]}
 ee['additional_build_files'] = [{'src': tarball, 'dest': 'collection'}, {'src': 'host-ca.crt', 'dest': 'certs'}]
 ee['additional_build_steps'] = {
-    # Debian: apt lists and pip first; PKGMGR_PRESERVE_CACHE skips the dnf-only "clean all"; the image's Python is the EE's own, so pip may install
-    # into it (PEP 668's marker is for hosts, not for a single-purpose image).
+    # Debian: apt lists and pip first; PKGMGR_PRESERVE_CACHE skips the dnf-only "clean all"; the image's Python is
+    # the EE's own, so pip may install into it (PEP 668's marker is for hosts, not for a single-purpose image).
     'prepend_base': ['COPY _build/certs/host-ca.crt /etc/ssl/hailo-ee-host-ca.crt',
                      'ENV PKGMGR_PRESERVE_CACHE=always DEBIAN_FRONTEND=noninteractive PIP_BREAK_SYSTEM_PACKAGES=1'
                      ' PIP_CERT=/etc/ssl/hailo-ee-host-ca.crt',
