@@ -121,6 +121,9 @@ def normalize_host(entry):
     host['pcie'] = {'gen': _int(pcie.get('gen')), 'width': _int(pcie.get('width')), 'max_gen': _int(pcie.get('max_gen'))}
     host['fps'] = _number(entry.get('fps'))
     host['threshold'] = _number(entry.get('threshold'))
+    # What the collection's C++ baseline application measured on the same HEF (apps/hailo-baseline).
+    host['app_fps'] = _number(entry.get('app_fps'))
+    host['app_p99_ms'] = _number(entry.get('app_p99_ms'))
     passed = entry.get('passed')
     host['passed'] = passed if isinstance(passed, bool) else None
     if host['passed'] is None and host['fps'] is not None and host['threshold'] is not None:
@@ -239,6 +242,16 @@ def fps_text(host):
     return text
 
 
+def app_text(host):
+    """The baseline application's figures beside hailortcli's: "app 1242 FPS, p99 3.1 ms", or None."""
+    if host['app_fps'] is None:
+        return None
+    text = 'app %s FPS' % _fmt_number(host['app_fps'])
+    if host['app_p99_ms'] is not None:
+        text += ', p99 %s ms' % _fmt_number(host['app_p99_ms'])
+    return text
+
+
 # --- Markdown ---------------------------------------------------------------------------------------------------
 
 _MD_SPECIAL = '\\`*_[]<>|&~#!'
@@ -304,6 +317,8 @@ def render_markdown(report, troubleshooting_url=DEFAULT_TROUBLESHOOTING_URL):
         fps = fps_text(host)
         if host['passed'] is False:
             fps += ' (below)'
+        if app_text(host):
+            fps += '; ' + app_text(host)
         lines.append('| %s |' % ' | '.join([
             md_escape(host['hostname']),
             md_escape(host['status'].upper()),
@@ -439,6 +454,7 @@ def html_view(report, troubleshooting_url=DEFAULT_TROUBLESHOOTING_URL):
             pcie_degraded=bool(pcie and pcie.get('gen') and pcie.get('max_gen') and pcie['gen'] < pcie['max_gen']),
             versions_consistent=_version_cells(host),
             fps_text=fps_text(host),
+            app_text=app_text(host),
             problems=[dict(problem, href=problem_href(problem['id'], troubleshooting_url))
                       for problem in host['problems']],
             problem_ids=' '.join(sorted(set(problem['id'] for problem in host['problems']))),
@@ -645,7 +661,9 @@ table.groups a.id { font-family: ui-monospace, SFMono-Regular, Menlo, monospace;
 <td data-label="PCIe link"><span{% if host.pcie_degraded %} class="soso"{% endif %}>{{ host.pcie_text or '-' }}</span></td>
 <td data-label="FPS / threshold"><span{% if host.passed is false %} class="bad"{% endif %}>{{ host.fps_text }}</span>
 {%- if host.model or host.fps_metric %}
-<div class="dim small">{{ [host.model, host.fps_metric] | select | join(', ') }}</div>{% endif %}</td>
+<div class="dim small">{{ [host.model, host.fps_metric] | select | join(', ') }}</div>{% endif %}
+{%- if host.app_text %}
+<div class="small">{{ host.app_text }}</div>{% endif %}</td>
 <td data-label="Problems">{% if host.problems %}<ul class="problems">
 {% for problem in host.problems %}<li class="sev-{{ problem.severity }}"><a href="{{ problem.href }}">{{ problem.id }}</a>
 {{ problem.message }}{% if problem.fix %}<div class="dim small">{{ problem.fix }}</div>{% endif %}</li>

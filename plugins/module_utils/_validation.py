@@ -9,6 +9,7 @@ result as a row of the fleet report."""
 
 from __future__ import annotations
 
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _baseline_app as baseline_app
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailo_problems as hailo_problems
 
 DOC_PAGE = 'docs/troubleshooting.md'
@@ -117,6 +118,39 @@ def check_benchmark(benchmark):
     return []
 
 
+BASELINE_FIXES = {
+    'baseline_app_build_failed': 'Check that the toolchain role ran (cmake, g++) and read the first compiler error; '
+                                 'the HailoRT headers the application needs come with the hailort role.',
+    'baseline_app_runtime_mismatch': 'Re-run the hailort role so that the installed runtime is hailo_version; the '
+                                     'validate role then rebuilds the application against it.',
+    'baseline_app_failed': 'See the HailoRT status in the message; it is the same failure a user application '
+                           'would hit.',
+}
+
+
+def check_baseline(baseline, benchmark, tolerance):
+    """Findings from hailo_baseline_app's result (registered with ``fail_on_error=false``): its error, or a
+    throughput too far from hailortcli's streaming FPS on the same HEF (a warning, beyond ``tolerance``)."""
+    if not baseline or baseline.get('skipped'):
+        return []
+    error = baseline.get('error') or (
+        {'id': 'baseline_app_failed', 'msg': baseline.get('msg') or 'The baseline application failed.'}
+        if baseline.get('failed') else None)
+    if error:
+        problem_id = error.get('id') or 'baseline_app_failed'
+        return [finding(problem_id, 'error', error.get('msg') or 'The baseline application failed.',
+                        BASELINE_FIXES.get(problem_id))]
+    streaming = ((benchmark or {}).get('fps') or {}).get('streaming')
+    difference, within = baseline_app.compare_fps(baseline.get('fps'), streaming, tolerance)
+    if not within:
+        return [finding('baseline_fps_differs', 'warning',
+                        'The baseline application ran at %.1f FPS, %.0f%% away from hailortcli\'s streaming %.1f FPS '
+                        '(tolerance %.0f%%).' % (baseline['fps'], difference * 100, streaming, tolerance * 100),
+                        'Compare batch sizes and check for other processes using the device; an application '
+                        'that queues one frame at a time cannot reach the benchmark\'s rate on every model.')]
+    return []
+
+
 def _pcie(facts):
     devices = [d for d in facts.get('pci_devices') or [] if d.get('supported', True)]
     if not devices:
@@ -126,7 +160,8 @@ def _pcie(facts):
             'max_gen': device.get('max_link_gen')}
 
 
-def evaluate(facts, scan, benchmark, expected_version, min_devices=1, link_policy='warning', model=None):
+def evaluate(facts, scan, benchmark, expected_version, min_devices=1, link_policy='warning', model=None,
+             baseline=None, baseline_tolerance=0.25):
     """Return ``{'status', 'failures', 'notices', 'row'}`` for one host."""
     facts = facts or {}
     scan = scan or {}
@@ -138,7 +173,8 @@ def evaluate(facts, scan, benchmark, expected_version, min_devices=1, link_polic
     devices = scan.get('devices') or []
     known = set(p.get('id') for p in problems)
     scan_findings = [f for f in check_scan(scan, min_devices, facts) if f['id'] not in known]
-    findings = problems + scan_findings + check_firmware(devices, expected_version) + check_benchmark(benchmark)
+    findings = (problems + scan_findings + check_firmware(devices, expected_version) + check_benchmark(benchmark)
+                + check_baseline(baseline, benchmark, baseline_tolerance))
     failures = [f for f in findings if f.get('severity') == 'error']
     warnings = [f for f in findings if f.get('severity') != 'error']
     status = 'failed' if failures else ('warning' if warnings else 'ok')
@@ -146,6 +182,7 @@ def evaluate(facts, scan, benchmark, expected_version, min_devices=1, link_polic
     runtime = facts.get('runtime') or {}
     kernel = facts.get('kernel') or {}
     benchmark = benchmark or {}
+    baseline = baseline or {}
     metric = benchmark.get('fps_metric')
     row = {
         'status': status,
@@ -163,6 +200,8 @@ def evaluate(facts, scan, benchmark, expected_version, min_devices=1, link_polic
         'fps_metric': metric,
         'threshold': benchmark.get('threshold'),
         'passed': benchmark.get('passed'),
+        'app_fps': baseline.get('fps'),
+        'app_p99_ms': (baseline.get('latency_ms') or {}).get('p99'),
         'problems': [{'id': f['id'], 'severity': f['severity'], 'message': f['message']} for f in findings],
     }
     return {'status': status, 'failures': failures, 'notices': warnings, 'row': row}

@@ -18,8 +18,9 @@ description:
     row for M(hailo_open.hailo.hailo_fleet_report).
   - >-
     Checks, beyond the problems the facts already carry, that hailortcli did not fail, that there are enough
-    devices, that the firmware running on each device has the expected major.minor, and that the benchmark ran and
-    reached its threshold.
+    devices, that the firmware running on each device has the expected major.minor, that the benchmark ran and
+    reached its threshold, and that the collection's C++ baseline application (M(hailo_open.hailo.hailo_baseline_app))
+    built and ran, at an FPS within O(baseline_tolerance) of the benchmark's streaming FPS (a warning beyond it).
   - Pure computation on its inputs; changes nothing and never fails for a failing node (the caller decides).
 author:
   - hailo_open.hailo contributors (@hailo-open)
@@ -40,6 +41,15 @@ options:
   model:
     description: The benchmarked model's name, for the report.
     type: str
+  baseline:
+    description: The registered result of M(hailo_open.hailo.hailo_baseline_app) (run with C(fail_on_error=false)), if it ran.
+    type: dict
+  baseline_tolerance:
+    description:
+      - Largest relative difference between the baseline application's FPS and the benchmark's streaming FPS that
+        is not a warning (V(0.25) is 25%).
+    type: float
+    default: 0.25
   expected_version:
     description: The Hailo release every part must be at (major.minor.revision).
     type: str
@@ -101,6 +111,8 @@ def main():
             scan=dict(type='dict', required=True),
             benchmark=dict(type='dict'),
             model=dict(type='str'),
+            baseline=dict(type='dict'),
+            baseline_tolerance=dict(type='float', default=0.25),
             expected_version=dict(type='str', required=True),
             min_devices=dict(type='int', default=1),
             link_below_expected=dict(type='str', choices=['error', 'warning', 'ignore'], default='warning'),
@@ -108,8 +120,11 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
+    if params['baseline_tolerance'] < 0:
+        module.fail_json(msg='baseline_tolerance must be 0 or more, not %s.' % params['baseline_tolerance'])
     verdict = validation.evaluate(params['facts'], params['scan'], params['benchmark'], params['expected_version'],
-                                  params['min_devices'], params['link_below_expected'], params['model'])
+                                  params['min_devices'], params['link_below_expected'], params['model'],
+                                  params['baseline'], params['baseline_tolerance'])
     module.exit_json(changed=False, **verdict)
 
 

@@ -39,6 +39,23 @@ def test_healthy_hosts(report):
         assert host['pcie']['gen'] == 3
 
 
+def test_baseline_application_ran_beside_the_benchmark(report):
+    for name in ('site-hailo8', 'site-hailo8l', 'site-gen2-slow'):
+        host = report[name]
+        assert host['app_fps'] > 0 and host['app_p99_ms'] > 0, host
+        # the fixture streams at the benchmark's streaming rate: no baseline_fps_differs warning
+        assert not [p for p in host['problems'] if p['id'].startswith('baseline_')], host['problems']
+    markdown = open(os.path.join(REPORT, 'fleet-report.md')).read()
+    assert '; app ' in markdown and ' FPS, p99 ' in markdown
+
+
+def test_baseline_application_built_against_the_prefix(host):
+    binary = '/var/cache/hailo_open.hailo/baseline/build/hailo-baseline'
+    assert '%s/lib/libhailort.so.4.23.0' % PREFIX in host.check_output('ldd %s' % binary)
+    assert 'hailort=4.23.0' in host.file(binary + '.stamp').content_string
+    assert 'prefix=%s' % PREFIX in host.file(binary + '.stamp').content_string
+
+
 def test_thresholds_follow_the_identified_architecture(report):
     assert report['site-hailo8']['threshold'] > 1000
     assert report['site-hailo8l']['threshold'] < 200
@@ -69,6 +86,8 @@ def test_driver_library_mismatch_is_named_with_both_versions():
     problems = dict((p['id'], p['message']) for p in host['problems'])
     assert 'libhailort 4.23.0 refuses the loaded hailo_pci driver 4.22.0' in problems['driver_library_mismatch']
     assert 'too_few_devices' not in problems and 'hailortcli_failed' not in problems
+    # an application meets the same refusal, with HailoRT's status
+    assert 'HAILO_INVALID_DRIVER_VERSION' in problems['baseline_app_failed']
     assert host['driver_version'] == '4.22.0' and host['runtime_version'] == '4.23.0'
     # the other hosts are unaffected
     assert hosts['site-hailo8l']['status'] == 'ok'

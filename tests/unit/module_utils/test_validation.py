@@ -78,9 +78,10 @@ def test_error_problems_from_facts_fail_the_node():
 def test_every_finding_id_has_a_troubleshooting_section():
     doc = open(os.path.join(os.path.dirname(__file__), '..', '..', '..', 'docs', 'troubleshooting.md')).read()
     source = open(validation.__file__).read()
-    ids = set(re.findall(r"finding\(\s*'([a-z_]+)'", source))
+    ids = set(re.findall(r"finding\(\s*'([a-z_]+)'", source)) | set(validation.BASELINE_FIXES)
     assert ids == {'hailortcli_failed', 'too_few_devices', 'firmware_version_mismatch', 'benchmark_failed',
-                   'benchmark_below_threshold'}
+                   'benchmark_below_threshold', 'baseline_fps_differs', 'baseline_app_build_failed',
+                   'baseline_app_runtime_mismatch', 'baseline_app_failed'}
     for finding_id in ids:
         assert re.search(r'^#+ .*%s' % finding_id, doc, re.MULTILINE), finding_id
 
@@ -153,3 +154,35 @@ def test_benchmark_failure_registered_with_failed_false_is_a_finding():
                    'error': {'msg': 'The HEF file /x.hef does not exist', 'status': None}}
     [failure] = validation.evaluate(FACTS, SCAN, missing_hef, '4.23.0')['failures']
     assert failure['id'] == 'benchmark_failed' and 'does not exist' in failure['message']
+
+
+APP = {'fps': 1300.0, 'latency_ms': {'p50': 2.9, 'p95': 3.0, 'p99': 3.4}, 'error': None}
+
+
+def test_baseline_app_in_the_row():
+    verdict = validation.evaluate(FACTS, SCAN, BENCH, '4.23.0', baseline=APP)
+    assert verdict['status'] == 'ok'
+    assert verdict['row']['app_fps'] == 1300.0 and verdict['row']['app_p99_ms'] == 3.4
+    assert validation.evaluate(FACTS, SCAN, BENCH, '4.23.0')['row']['app_fps'] is None
+
+
+@pytest.mark.parametrize('problem_id', sorted(validation.BASELINE_FIXES))
+def test_baseline_app_errors_fail_the_node(problem_id):
+    failed = {'fps': None, 'error': {'id': problem_id, 'msg': 'what happened', 'details': {}}}
+    verdict = validation.evaluate(FACTS, SCAN, BENCH, '4.23.0', baseline=failed)
+    assert [f['id'] for f in verdict['failures']] == [problem_id]
+    assert verdict['failures'][0]['fix'] == validation.BASELINE_FIXES[problem_id]
+    crashed = validation.evaluate(FACTS, SCAN, BENCH, '4.23.0', baseline={'failed': True, 'msg': 'module crashed'})
+    assert [f['id'] for f in crashed['failures']] == ['baseline_app_failed']
+
+
+def test_baseline_app_fps_far_from_the_benchmark_is_a_warning():
+    slow = dict(APP, fps=600.0)
+    verdict = validation.evaluate(FACTS, SCAN, BENCH, '4.23.0', baseline=slow)
+    assert verdict['status'] == 'warning'
+    assert [f['id'] for f in verdict['notices']] == ['baseline_fps_differs']
+    assert '600.0 FPS, 55% away from hailortcli\'s streaming 1340.0 FPS (tolerance 25%)' in verdict['notices'][0]['message']
+    assert validation.evaluate(FACTS, SCAN, BENCH, '4.23.0', baseline=slow, baseline_tolerance=0.6)['status'] == 'ok'
+    # nothing to compare with: no warning
+    assert validation.evaluate(FACTS, SCAN, None, '4.23.0', baseline=slow)['status'] == 'ok'
+    assert validation.evaluate(FACTS, SCAN, BENCH, '4.23.0', baseline={'skipped': True})['status'] == 'ok'
