@@ -105,6 +105,13 @@ options:
       passed:
         description: Whether the benchmark passed; derived from O(hosts[].fps) and O(hosts[].threshold) when left out.
         type: bool
+      app_fps:
+        description: FPS the collection's C++ baseline application measured on the same HEF
+          (M(hailo_open.hailo.hailo_baseline_app)); shown beside O(hosts[].fps).
+        type: float
+      app_p99_ms:
+        description: The baseline application's p99 latency in milliseconds.
+        type: float
       problems:
         description:
           - Problems found on the host, as M(hailo_open.hailo.hailo_device_facts) reports them. Each is a dict with
@@ -240,6 +247,8 @@ HOST_SPEC = dict(
     fps_metric=dict(type='str'),
     threshold=dict(type='float'),
     passed=dict(type='bool'),
+    app_fps=dict(type='float'),
+    app_p99_ms=dict(type='float'),
     problems=dict(type='list', elements='dict'),
     note=dict(type='str'),
 )

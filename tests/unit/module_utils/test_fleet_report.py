@@ -28,7 +28,8 @@ def fleet():
         {'hostname': 'pi-01', 'architecture': 'HAILO8', 'kernel': '6.12.47+rpt-rpi-2712', 'driver_version': '4.23.0',
          'driver_versions_on_disk': ['4.23.0'], 'firmware_version': '4.23.0', 'runtime_version': '4.23.0',
          'pcie': {'gen': 3, 'width': 1, 'max_gen': 3}, 'model': 'resnet_v1_50', 'fps': 1371.2,
-         'fps_metric': 'hw_only', 'threshold': 1097.6, 'passed': True, 'problems': []},
+         'fps_metric': 'hw_only', 'threshold': 1097.6, 'passed': True, 'app_fps': 1299.7, 'app_p99_ms': '3.4',
+         'problems': []},
         {'hostname': 'pi-03', 'architecture': 'HAILO8', 'driver_version': '4.20.0', 'firmware_version': '4.23.0',
          'runtime_version': '4.23.0', 'fps': 402.0, 'threshold': 1097.6,
          'problems': [{'id': 'driver_version_mismatch', 'severity': 'error', 'message': 'Driver 4.20.0.'}]},
@@ -228,10 +229,10 @@ def test_markdown_table():
     assert lines[2] == ('4 hosts: 1 ok, 1 warning, 1 failed, 1 unreachable. Benchmark: 2 passed, 1 below threshold, '
                         '1 not measured.')
     assert '| pi-01 | OK | HAILO8 | 6.12.47+rpt-rpi-2712 | 4.23.0 / 4.23.0 / 4.23.0 | Gen3 x1 | ' \
-           '1371.2 FPS / 1097.6 | - |' in lines
+           '1371.2 FPS / 1097.6; app 1299.7 FPS, p99 3.4 ms | - |' in lines
     assert any('[driver\\_version\\_mismatch](docs/troubleshooting.md#driver_version_mismatch)' in line
                for line in lines)
-    assert any('402.0 FPS / 1097.6 (below)' in line for line in lines)
+    assert any('402.0 FPS / 1097.6 (below) |' in line for line in lines), 'no app figures: nothing added'
 
 
 def test_troubleshooting_url():

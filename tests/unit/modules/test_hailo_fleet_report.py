@@ -26,7 +26,7 @@ HOSTS = [
      'driver_version': '4.23.0', 'driver_versions_on_disk': {'6.12.47+rpt-rpi-2712': '4.23.0'},
      'firmware_version': '4.23.0', 'runtime_version': '4.23.0', 'pcie': {'gen': 3, 'width': 1, 'max_gen': 3},
      'model': 'resnet_v1_50', 'fps': 1371.2, 'fps_metric': 'hw_only', 'threshold': 1097.6, 'passed': True,
-     'problems': [], 'status': 'ok'},
+     'app_fps': 1299.7, 'app_p99_ms': 3.4, 'problems': [], 'status': 'ok'},
     {'hostname': 'pi-02', 'architecture': 'HAILO8L', 'fps': 98.0, 'threshold': 110.4,
      'problems': [{'id': 'driver_version_mismatch', 'severity': 'error', 'message': 'Driver 4.20.0 loaded.',
                    'fix': 'Reload the driver.', 'doc': 'docs/troubleshooting.md#driver_version_mismatch'}]},
@@ -55,6 +55,9 @@ def test_writes_three_files(tmp_path):
     data = json.loads(files['fleet-report.json'])
     assert [host['hostname'] for host in data['hosts']] == ['pi-01', 'pi-02', 'pi-03']
     assert data['hosts'][1]['status'] == 'failed' and data['hosts'][1]['passed'] is False
+    assert data['hosts'][0]['app_fps'] == 1299.7 and data['hosts'][1]['app_fps'] is None
+    assert '1371.2 FPS / 1097.6; app 1299.7 FPS, p99 3.4 ms' in files['fleet-report.md']
+    assert 'app 1299.7 FPS, p99 3.4 ms' in files['fleet-report.html']
     assert data['banner'] == 'SIMULATED FLEET' and data['generated_at'] is None
     assert 'SIMULATED FLEET' in files['fleet-report.html']
     assert '<a href="docs/troubleshooting.md#driver_version_mismatch">' in files['fleet-report.html']
