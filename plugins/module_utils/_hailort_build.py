@@ -17,8 +17,9 @@ import shutil
 import tarfile
 import tempfile
 
-# Compiling HailoRT's protobuf dependency peaks at about 1.2 GiB per compiler process (g++ 14, -O2);
-# 1.5 GiB per job leaves room for the OS, so a 2 GB Pi builds with one job and a 4 GB Pi with two.
+# A conservative bound per compiler process of a Release (-O3) HailoRT build; one compiler on protobuf peaked at
+# ~430 MiB on amd64, the largest libhailort units were not measured separately (docs/hailort.md). 1.5 GiB per job
+# leaves room for the OS, so a 2 GB Pi builds with one job and a 4 GB Pi with two.
 MEMORY_PER_JOB_MIB = 1536
 
 # The CMake options of HailoRT 4.x that the collection exposes, with upstream's names.
@@ -257,7 +258,10 @@ LOG_FILE = 'build.log'
 PHASES = ('unpacking', 'configuring', 'building', 'installing', 'packing')
 _PHASE_HINTS = {
     'unpacking': 'unpacking the source',
-    'configuring': 'configuring (HailoRT builds protobuf\'s compiler while it configures)',
+    'configuring': 'configuring (HailoRT downloads its dependencies and builds protobuf\'s compiler while it '
+                   'configures)',
+    'configuring offline': 'configuring (HailoRT builds protobuf\'s compiler from the bundled sources while it '
+                           'configures)',
     'installing': 'installing into the staging directory',
     'packing': 'packing the artifact',
 }
@@ -331,7 +335,21 @@ def progress_text(status, log_text, now):
     percent, step = parse_progress(log_text) if phase == 'building' else (None, None)
     if percent is not None:
         return '%d s - [%3d%%] %s' % (elapsed, percent, step)
+    if phase == 'configuring' and '-DHAILO_OFFLINE_COMPILATION=ON' in (status.get('inputs') or {}).get('cmake_args', ()):
+        phase = 'configuring offline'
     return '%d s - %s' % (elapsed, _PHASE_HINTS.get(phase, phase))
+
+
+def report_deadline(started, now, interval, margin=1.0):
+    """When a wait that reports progress every ``interval`` seconds should return: the next multiple of
+    ``interval`` after ``started`` that is at least ``margin`` seconds away. Reports then arrive on a fixed grid
+    whatever the time between two waits (a module start costs seconds, more on a slow or emulated host); a wait
+    that starts too late for the next report skips to the one after."""
+    if interval <= 0:
+        return now
+    elapsed = max(0.0, now - started)
+    steps = int((elapsed + margin) // interval) + 1
+    return started + steps * interval
 
 
 def tail(text, lines=40):

@@ -75,14 +75,18 @@ options:
     type: path
     required: true
   builtin_fixes:
-    description: Apply the collection's built-in fixes that O(version) needs.
+    description:
+      - Apply the collection's built-in fixes that O(version) needs. For the driver, C(find_vma_mmap_lock); for
+        HailoRT 4.17.0-4.23.0, C(execute_cmake_jobs_ccache), which lets the build's job limit
+        (C(CMAKE_BUILD_PARALLEL_LEVEL)) and ccache reach the protobuf build HailoRT runs in a clean environment while
+        it configures (upstream uses one job per core and no ccache there).
     type: bool
     default: true
   skip_fixes:
     description: Built-in fixes not to apply even though the version needs them.
     type: list
     elements: str
-    choices: [find_vma_mmap_lock]
+    choices: [execute_cmake_jobs_ccache, find_vma_mmap_lock]
     default: []
   patches:
     description:
@@ -205,6 +209,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _commands as commands
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _driver_source as driver_source
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailort_build as hailort_build
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailort_fixes as hailort_fixes
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _source as source
 
 NAMES = {'driver': 'hailo_pci', 'hailort': 'hailort'}
@@ -224,16 +229,17 @@ def check_tree(project, root, params):
         raise source.SourceError(str(exc))
 
 
+FIXES = {'driver': driver_source, 'hailort': hailort_fixes}
+
+
 def fixes_needed(project, version):
-    return driver_source.fixes_for_version(version) if project == 'driver' else []
+    return FIXES[project].fixes_for_version(version)
 
 
 def apply_fixes(project, root, version, skip, result):
-    if project != 'driver':
-        return
     try:
-        plan = driver_source.plan_builtin_fixes(root, version, skip)
-    except driver_source.DriverSourceError as exc:
+        plan = FIXES[project].plan_builtin_fixes(root, version, skip)
+    except (driver_source.DriverSourceError, hailort_fixes.FixError) as exc:
         raise source.SourceError(str(exc))
     for entry in plan:
         if entry['status'] == 'skipped':
@@ -403,7 +409,8 @@ def main():
             directory=dict(type='path'),
             dest=dict(type='path', required=True),
             builtin_fixes=dict(type='bool', default=True),
-            skip_fixes=dict(type='list', elements='str', default=[], choices=driver_source.builtin_fix_names()),
+            skip_fixes=dict(type='list', elements='str', default=[],
+                            choices=sorted(driver_source.builtin_fix_names() + hailort_fixes.builtin_fix_names())),
             patches=dict(type='list', elements='path', default=[]),
             offline=dict(type='bool', default=False),
             service=dict(type='bool', default=False),

@@ -68,7 +68,10 @@ options:
     description: File name of the artifact, written in O(work_dir). Required with O(state=started).
     type: str
   wait:
-    description: With O(state=finished), seconds to wait at most before returning the progress.
+    description:
+      - With O(state=finished), how often progress is reported, in seconds. The module returns at the next
+        multiple of O(wait) since the build started (at least a second away) or when the build ends, so that
+        reports arrive every O(wait) seconds whatever a module start costs on the host.
     type: int
     default: 60
   timeout:
@@ -174,7 +177,9 @@ def save_status(paths, status):
 
 def run_build(paths, params, status):
     """The build itself (in the detached process): every phase, the status file kept current."""
-    env = dict(os.environ, **commands.C_LOCALE)
+    # CMAKE_BUILD_PARALLEL_LEVEL: the job limit, also for the protobuf build HailoRT runs while it configures (with
+    # the built-in fix execute_cmake_jobs_ccache; upstream uses one job per core there).
+    env = dict(os.environ, CMAKE_BUILD_PARALLEL_LEVEL=str(int(params['jobs'])), **commands.C_LOCALE)
     if params['ccache_dir']:
         env['CCACHE_DIR'] = params['ccache_dir']
     else:
@@ -282,12 +287,14 @@ def read_log(path):
 
 def wait(module, paths, result):
     params = module.params
-    deadline = time.time() + max(0, params['wait'])
+    deadline = None
     while True:
         status = hailort_build.read_status(paths['status'])
         if status is None:
             module.fail_json(msg='No build was started in %s (run this module with state=started first).'
                              % params['work_dir'], **result)
+        if deadline is None:
+            deadline = hailort_build.report_deadline(status['started'], time.time(), max(0, params['wait']))
         never_started = not status.get('pid') and time.time() - status['started'] > 60
         runner_gone = status.get('pid') and not hailort_build.process_alive(status['pid'])
         if not status.get('finished') and (never_started or runner_gone):

@@ -368,11 +368,30 @@ def test_hailort_source(tmp_path, dest):
     result = run({'project': 'hailort', 'version': '4.23.0', 'dest': str(dest), 'source_type': 'directory',
                   'directory': str(root)})
     assert result['failed'] is False, result['msg']
-    assert result['top_dir'] == 'hailort-4.23.0' and result['fixes_needed'] == []
+    assert result['top_dir'] == 'hailort-4.23.0'
+    assert result['fixes_needed'] == result['fixes_applied'] == ['execute_cmake_jobs_ccache']
     assert 'hailort-4.23.0/hailort/libhailort/CMakeLists.txt' in members(result['tarball'])
+    with tarfile.open(result['tarball']) as archive:
+        fixed = archive.extractfile('hailort-4.23.0/hailort/cmake/execute_cmake.cmake').read().decode()
+    assert 'hailo_open.hailo fix execute_cmake_jobs_ccache' in fixed
+    assert 'hailo_open.hailo fix' not in (root / 'hailort' / 'cmake' / 'execute_cmake.cmake').read_text(), \
+        'the given tree is left as it was'
+    skipped = run({'project': 'hailort', 'version': '4.23.0', 'dest': str(dest), 'source_type': 'directory',
+                   'directory': str(root), 'skip_fixes': ['execute_cmake_jobs_ccache']})
+    assert skipped['fixes_skipped'] == ['execute_cmake_jobs_ccache'] and skipped['sha256'] != result['sha256']
     other = run({'project': 'hailort', 'version': '4.22.0', 'dest': str(dest), 'source_type': 'directory',
                  'directory': str(root)})
     assert other['failed'] is True and 'version 4.23.0, but hailo_version is 4.22.0' in other['msg']
+
+
+def test_hailort_fix_that_cannot_apply_fails(tmp_path, dest):
+    root = hailort_tree(tmp_path)
+    (root / 'hailort' / 'cmake' / 'execute_cmake.cmake').write_text('# changed beyond recognition\n')
+    result = run({'project': 'hailort', 'version': '4.23.0', 'dest': str(dest), 'source_type': 'directory',
+                  'directory': str(root)})
+    assert result['failed'] is True
+    assert 'Built-in fix execute_cmake_jobs_ccache' in result['msg'] and 'skip_fixes' in result['msg']
+    assert listing(dest) == []
 
 
 def test_hailort_offline_needs_every_external(tmp_path, dest):

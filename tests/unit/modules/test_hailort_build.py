@@ -21,7 +21,8 @@ from ansible_collections.hailo_open.hailo.tests.unit.module_runner import run_mo
 FAKE_CMAKE = r'''#!/bin/sh
 # Stand-in for cmake: configure (-S/-B), build (--build) with [ NN%] lines, install (--install, honours DESTDIR).
 case "$1" in
-  -S) echo "-- Configuring done"; mkdir -p "$4"; echo "$*" > "$4/configured-with" ;;
+  -S) echo "-- Configuring done (CMAKE_BUILD_PARALLEL_LEVEL=$CMAKE_BUILD_PARALLEL_LEVEL)"; mkdir -p "$4"
+      echo "$*" > "$4/configured-with" ;;
   --build)
     echo "[ 50%] Building CXX object hailort/libhailort/src/CMakeFiles/libhailort.dir/device.cpp.o"
     if [ -n "$FAKE_SLEEP" ]; then sleep "$FAKE_SLEEP"; fi
@@ -156,13 +157,32 @@ def test_bad_inputs(env, tmp_path):
 
 
 @pytest.mark.parametrize('status, log, text', [
-    ({'started': 100, 'phase': 'configuring'}, '', '20 s - configuring (HailoRT builds protobuf'),
+    ({'started': 100, 'phase': 'configuring'}, '', '20 s - configuring (HailoRT downloads its dependencies and builds'),
+    ({'started': 100, 'phase': 'configuring', 'inputs': {'cmake_args': ['-DHAILO_OFFLINE_COMPILATION=ON']}}, '',
+     '20 s - configuring (HailoRT builds protobuf\'s compiler from the bundled sources'),
     ({'started': 100, 'phase': 'building'}, '[ 12%] Building x\n[ 13%] Linking y\n', '20 s - [ 13%] Linking y'),
     ({'started': 100, 'phase': 'building'}, 'no step yet\n', '20 s - building'),
     ({'started': 100, 'phase': 'installing', 'finished': True, 'rc': 1}, '', '20 s - failed in the installing phase'),
 ])
 def test_progress_text(status, log, text):
     assert hailort_build.progress_text(status, log, 120).startswith(text)
+
+
+@pytest.mark.parametrize('now, interval, deadline', [
+    (100.0, 60, 160.0),     # just started: the first report a full interval after the start
+    (165.0, 60, 220.0),     # a status check that took 5 s still reports at 120 s after the start
+    (159.5, 60, 220.0),     # too close to 60 s after the start (margin 1 s): the next one
+    (130.0, 0, 130.0),      # no interval: return at once
+])
+def test_report_deadline_keeps_reports_on_a_fixed_grid(now, interval, deadline):
+    assert hailort_build.report_deadline(100.0, now, interval) == deadline
+
+
+def test_the_job_limit_reaches_every_phase_through_the_environment(env):
+    start(env, jobs=3)
+    until_finished(env)
+    with open(os.path.join(env['work'], hailort_build.LOG_FILE)) as log:
+        assert 'Configuring done (CMAKE_BUILD_PARALLEL_LEVEL=3)' in log.read()
 
 
 def test_classify():
