@@ -37,4 +37,12 @@ def check_hailort_installed(host):
         manifest = json.loads(host.file('/usr/local/share/hailo_open.hailo/hailort.manifest.json').content_string)
         assert manifest['version'] == version
         assert 'bin/hailortcli' in manifest['files']
+        # HailoRT's Python binding: the wheel came with the artifact, the venv imports it at the same version
+        wheels = [name for name in manifest['files'] if name.startswith('share/hailo_open/wheels/')]
+        assert len(wheels) == 1 and wheels[0].endswith('-cp313-cp313-linux_%s.whl' % host.system_info.arch), wheels
+        assert wheels[0].startswith('share/hailo_open/wheels/hailort-%s-' % version)
+        imported = host.check_output('/opt/hailo_open/venv/bin/python -c '
+                                     '"import hailo_platform, numpy; print(hailo_platform.__version__, '
+                                     'hailo_platform.library_version())"')
+        assert imported == '%s %s' % (version, version)
     return check

@@ -30,6 +30,8 @@ PROBLEM_IDS = (
     'runtime_version_mismatch',
     'driver_library_mismatch',
     'runtime_missing',
+    'python_binding_missing',
+    'python_binding_version_mismatch',
     'page_size_16k_without_force',
     'driver_in_tree_only',
     'driver_in_tree_shadows_dkms',
@@ -269,6 +271,25 @@ def _check_runtime_versions(facts, options):
     return problems
 
 
+def _check_python_binding(facts, options):
+    binding = (facts.get('runtime') or {}).get('python_binding')
+    if not binding:
+        return []
+    if binding.get('error') or not binding.get('version'):
+        return [problem('python_binding_missing', 'error',
+                        'HailoRT\'s Python binding does not import in %s: %s' % (
+                            binding.get('venv'), binding.get('error') or 'hailo_platform has no version'),
+                        'Run the hailo_open.hailo.hailort role with hailort_python: true; it builds the binding for '
+                        'the node\'s Python and installs it into that virtual environment.')]
+    expected = options['expected_version']
+    if expected and binding['version'] != expected:
+        return [problem('python_binding_version_mismatch', 'error',
+                        'hailo_platform in %s is version %s, expected %s.' % (binding.get('venv'), binding['version'],
+                                                                              expected),
+                        'Run the hailort role for %s: it installs the binding built with the runtime.' % expected)]
+    return []
+
+
 def _valid_force_value(value):
     try:
         size = int(value)
@@ -435,6 +456,7 @@ _RULES = (
     _check_driver_versions,
     _check_runtime_present,
     _check_runtime_versions,
+    _check_python_binding,
     _check_page_size,
     _check_module_locations,
     _check_modprobe_blocks,

@@ -255,7 +255,7 @@ def check_source(tree, expected_version, offline=False, service=False):
 
 STATUS_FILE = 'build.status.json'
 LOG_FILE = 'build.log'
-PHASES = ('unpacking', 'configuring', 'building', 'installing', 'packing')
+PHASES = ('unpacking', 'configuring', 'building', 'installing', 'binding', 'packing')
 _PHASE_HINTS = {
     'unpacking': 'unpacking the source',
     'configuring': 'configuring (HailoRT downloads its dependencies and builds protobuf\'s compiler while it '
@@ -263,6 +263,7 @@ _PHASE_HINTS = {
     'configuring offline': 'configuring (HailoRT builds protobuf\'s compiler from the bundled sources while it '
                            'configures)',
     'installing': 'installing into the staging directory',
+    'binding': 'building the Python binding (hailo_platform wheel) against the staged runtime',
     'packing': 'packing the artifact',
 }
 
@@ -288,10 +289,13 @@ def build_commands(paths, cmake_args, prefix, jobs):
     ]
 
 
-def build_inputs(source_sha256, cmake_args, prefix, jobs, artifact):
+def build_inputs(source_sha256, cmake_args, prefix, jobs, artifact, python_binding=None):
     """What a build is made of; a status recorded for other inputs belongs to another build."""
-    return {'source_sha256': source_sha256, 'cmake_args': list(cmake_args), 'prefix': prefix, 'jobs': int(jobs),
-            'artifact': artifact}
+    inputs = {'source_sha256': source_sha256, 'cmake_args': list(cmake_args), 'prefix': prefix, 'jobs': int(jobs),
+              'artifact': artifact}
+    if python_binding:
+        inputs['python_binding'] = dict(python_binding)
+    return inputs
 
 
 def read_status(path):

@@ -91,6 +91,22 @@ options:
       - When false, a failed build or run is returned in RV(error) instead of failing the module.
     type: bool
     default: true
+  max_age:
+    description:
+      - Reuse the last successful result recorded in O(state_file) instead of running again when it is younger
+        than this many seconds and was measured with the same binary, HEF, options and O(fingerprint). V(0) runs
+        every time. A build in this run always runs the application.
+    type: int
+    default: 0
+  state_file:
+    description: Where the last successful result is recorded (JSON), for O(max_age). Required when O(max_age) is above 0.
+    type: path
+  fingerprint:
+    description:
+      - What else must be unchanged for a recorded result to be reused, for example the loaded driver and the
+        devices (the validate role passes the same fingerprint as to M(hailo_open.hailo.hailo_benchmark)).
+    type: str
+    default: ''
 '''
 
 EXAMPLES = r'''
@@ -146,6 +162,10 @@ error:
   description: With O(fail_on_error=false), the failure (C(id), C(msg), C(details)); null otherwise.
   returned: always
   type: dict
+cached:
+  description: Whether the result is the one recorded in O(state_file) (see O(max_age)) rather than a new run.
+  returned: always
+  type: bool
 skipped:
   description: True in check mode, where the application is not run.
   returned: in check mode
@@ -154,13 +174,16 @@ skipped:
 
 import os
 import shutil
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _baseline_app as app
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _commands as commands
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _measurements as measurements
 
 APP_ENV = dict(commands.C_LOCALE, HAILORT_LOGGER_PATH='NONE')
+REUSED_KEYS = ('rc', 'result', 'fps', 'latency_ms')
 
 
 def build(module, cmake, params, stamp):
@@ -195,18 +218,23 @@ def main():
             timeout_ms=dict(type='int', default=10000),
             jobs=dict(type='int'),
             fail_on_error=dict(type='bool', default=True),
+            max_age=dict(type='int', default=0),
+            state_file=dict(type='path'),
+            fingerprint=dict(type='str', default=''),
         ),
         supports_check_mode=True,
     )
     params = module.params
     binary = os.path.join(params['build_dir'], app.BINARY_NAME)
-    result = dict(changed=False, built=False, binary=binary, fps=None, latency_ms=None, error=None)
+    result = dict(changed=False, built=False, binary=binary, fps=None, latency_ms=None, error=None, cached=False)
     problem = commands.release_error('hailort_version', params['hailort_version'])
     for name in ('frames', 'batch_size', 'timeout_ms', 'jobs'):
         if params[name] is not None and params[name] < 1:
             problem = problem or '%s must be a positive integer, not %s.' % (name, params[name])
     if params['batch_size'] is not None and params['batch_size'] > 65535:
         problem = problem or 'batch_size must be at most 65535, not %s.' % params['batch_size']
+    if params['max_age'] > 0 and not params['state_file']:
+        problem = problem or 'max_age needs state_file, where the last result is recorded.'
     if problem:
         module.fail_json(msg=problem, **result)
 
@@ -234,10 +262,20 @@ def main():
         if params['hef']:
             if not os.path.isfile(params['hef']):
                 raise app.BaselineAppError('baseline_app_failed', 'The HEF file %s does not exist.' % params['hef'])
-            rc, out, err = commands.run(module, result['cmd'], env=APP_ENV)
-            result['rc'] = rc
-            parsed = app.parse_output(rc, out, err)
-            result.update(result=parsed, fps=parsed['fps'], latency_ms=parsed['latency_ms'])
+            key = measurements.key({'stamp': stamp, 'hef': module.sha256(params['hef']), 'cmd': result['cmd'],
+                                    'fingerprint': params['fingerprint']})
+            now = time.time()
+            last = None if needed else measurements.recorded(params['state_file'], params['max_age'], key, now)
+            if last:
+                result.update((name, last.get(name)) for name in REUSED_KEYS)
+                result.update(cached=True, measured_at=last['measured_at'])
+            else:
+                rc, out, err = commands.run(module, result['cmd'], env=APP_ENV)
+                result['rc'] = rc
+                parsed = app.parse_output(rc, out, err)
+                result.update(result=parsed, fps=parsed['fps'], latency_ms=parsed['latency_ms'], measured_at=now)
+                if params['max_age'] > 0:
+                    measurements.record(params['state_file'], key, result, REUSED_KEYS, now)
     except app.BaselineAppError as exc:
         details = dict(exc.details)
         if 'result' in details:

@@ -240,8 +240,6 @@ status:
            details: {device_arch: HAILO8L, hef_arch: HAILO8}}
 '''
 
-import hashlib
-import json
 import os
 import shutil
 import tempfile
@@ -251,6 +249,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_text
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _commands as commands
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailortcli as hailortcli
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _measurements as measurements
 
 CSV_NAME = 'benchmark.csv'
 EMPTY_RUN = commands.NO_RUN
@@ -367,37 +366,10 @@ REUSED_KEYS = ('fps', 'latency_ms', 'power', 'frames', 'net_name', 'networks', '
 
 def result_key(params, hef_sha256, cli_path):
     """What a recorded result must have been measured with to be reused."""
-    document = {'hef': hef_sha256, 'time': params['time'], 'batch_size': params['batch_size'],
-                'device_id': params['device_id'], 'fingerprint': params['fingerprint'], 'hailortcli': cli_path,
-                'hailortcli_mtime': int(os.stat(cli_path).st_mtime) if os.path.exists(cli_path) else None}
-    return hashlib.sha256(json.dumps(document, sort_keys=True).encode('utf-8')).hexdigest()
-
-
-def recorded(params, key, now):
-    """The recorded result when it can be reused, else None."""
-    if params['max_age'] <= 0:
-        return None
-    try:
-        with open(params['state_file']) as handle:
-            state = json.load(handle)
-    except (IOError, OSError, ValueError):
-        return None
-    if not isinstance(state, dict) or state.get('key') != key:
-        return None
-    age = now - float(state.get('measured_at') or 0)
-    return state if 0 <= age <= params['max_age'] else None
-
-
-def record(params, key, result):
-    state = dict((name, result.get(name)) for name in REUSED_KEYS)
-    state.update(key=key, measured_at=result['measured_at'])
-    directory = os.path.dirname(params['state_file'])
-    if directory and not os.path.isdir(directory):
-        os.makedirs(directory, 0o755)
-    tmp = params['state_file'] + '.tmp'
-    with open(tmp, 'w') as handle:
-        json.dump(state, handle, sort_keys=True)
-    os.replace(tmp, params['state_file'])
+    return measurements.key({'hef': hef_sha256, 'time': params['time'], 'batch_size': params['batch_size'],
+                             'device_id': params['device_id'], 'fingerprint': params['fingerprint'],
+                             'hailortcli': cli_path,
+                             'hailortcli_mtime': int(os.stat(cli_path).st_mtime) if os.path.exists(cli_path) else None})
 
 
 def judge(module, result):
@@ -486,7 +458,7 @@ def main():
                              **result)
         key = result_key(params, module.sha256(params['hef']), cli.path)
         now = time.time()
-        last = recorded(params, key, now)
+        last = measurements.recorded(params['state_file'], params['max_age'], key, now)
         if last:
             result.update((name, last.get(name)) for name in REUSED_KEYS)
             result.update(cached=True, measured_at=last['measured_at'], rc=0)
@@ -494,7 +466,7 @@ def main():
             benchmark(module, cli, result)
             result['measured_at'] = now
             if params['max_age'] > 0:
-                record(params, key, result)
+                measurements.record(params['state_file'], key, result, REUSED_KEYS, result['measured_at'])
         judge(module, result)
     except BenchmarkError as exc:
         finish_with_error(module, exc.args[0], result, exc.args[1])

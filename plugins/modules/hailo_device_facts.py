@@ -63,6 +63,13 @@ options:
       - Where the driver loads the Hailo-8 firmware from.
     type: path
     default: /lib/firmware/hailo/hailo8_fw.bin
+  python_venv:
+    description:
+      - A virtual environment that should hold HailoRT's Python binding (the C(hailort) role's
+        C(hailort_python_venv)). When set and the runtime is gathered, its C(python) imports C(hailo_platform) and
+        reports the version (RV(ansible_facts.hailo.runtime.python_binding)); a missing binding and one of another
+        version than O(expected_version) are problems.
+    type: path
   target_kernels:
     description:
       - Kernel releases the driver is built for (the driver role's targets). A missing or wrong C(hailo_pci) for one
@@ -307,6 +314,22 @@ ansible_facts:
             error:
               description: Why C(hailortcli) was not found or C(hailortcli --version) failed, decoded.
               type: str
+            python_binding:
+              description: With O(python_venv), what C(import hailo_platform) in that environment said.
+              type: dict
+              contains:
+                venv:
+                  description: The virtual environment.
+                  type: str
+                python:
+                  description: Its Python version.
+                  type: str
+                version:
+                  description: C(hailo_platform.__version__), null when the import failed.
+                  type: str
+                error:
+                  description: Why the import failed (the exception), or that the environment is missing.
+                  type: str
             prefix:
               description: The O(prefix) searched, or null.
               type: str
@@ -366,6 +389,7 @@ from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailo_hos
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailo_problems as hailo_problems
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailo_sysfs as hailo_sysfs
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailortcli as hailortcli
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _pyhailort as pyhailort
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _kernels as kernel_utils
 
 SUBSETS = ('pci', 'nodes', 'driver', 'firmware', 'runtime', 'dkms', 'packages')
@@ -446,6 +470,17 @@ def gather_dkms(module):
     return {'available': True, 'entries': hailo_host.parse_dkms_status(out), 'error': err.strip() if rc else None}
 
 
+def gather_python_binding(module, venv):
+    python = os.path.join(venv, 'bin', 'python')
+    binding = {'venv': venv, 'python': None, 'version': None, 'error': None}
+    if not os.path.isfile(python):
+        binding['error'] = 'no virtual environment at %s (no bin/python)' % venv
+        return binding
+    rc, out, err = commands.run(module, [python, '-c', pyhailort.IMPORT_CHECK])
+    binding.update(pyhailort.parse_import_check(rc, out, err))
+    return binding
+
+
 def gather_runtime(module, path, prefix):
     dirs = commands.library_dirs(prefix)
     runtime = {'hailortcli_path': commands.find_hailortcli(module, path, prefix), 'hailortcli_version': None,
@@ -500,6 +535,8 @@ def gather(module, subsets):
         facts['firmware'] = hailo_host.firmware_facts(params['firmware_path'])
     if 'runtime' in subsets:
         facts['runtime'] = gather_runtime(module, params['hailortcli_path'], params['prefix'])
+        if params['python_venv']:
+            facts['runtime']['python_binding'] = gather_python_binding(module, params['python_venv'])
     if 'packages' in subsets:
         facts['packages'] = gather_packages(module)
     facts['problems'] = hailo_problems.find_problems(
@@ -519,6 +556,7 @@ def main():
             hailortcli_path=dict(type='path'),
             prefix=dict(type='path'),
             target_kernels=dict(type='list', elements='str'),
+            python_venv=dict(type='path'),
         ),
         mutually_exclusive=[('hailortcli_path', 'prefix')],
         supports_check_mode=True,

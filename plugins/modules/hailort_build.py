@@ -67,6 +67,40 @@ options:
   artifact:
     description: File name of the artifact, written in O(work_dir). Required with O(state=started).
     type: str
+  python_binding:
+    description:
+      - Also build HailoRT's Python binding (C(hailo_platform)) as a wheel, after the runtime is installed into the
+        staging directory and against it, and put the wheel into the artifact under C(share/hailo_open/wheels/).
+        The keys are what M(hailo_open.hailo.hailort_build_plan) returns per host in C(python_binding).
+      - The binding phase first checks that the Python has its headers (C(Python.h)), setuptools and wheel, and
+        fails naming the Debian packages that are missing.
+    type: dict
+    suboptions:
+      python:
+        description: The Python interpreter to build for (the node's system Python).
+        type: path
+        default: /usr/bin/python3
+      version:
+        description: Its major.minor version (C(3.13)).
+        type: str
+        required: true
+      pybind11:
+        description: V(pinned) (HailoRT's own) or V(system) (the distribution's pybind11, at least O(python_binding.minimum)).
+        type: str
+        choices: [pinned, system]
+        required: true
+      minimum:
+        description: Lowest pybind11 version this Python needs (with V(system)).
+        type: str
+        required: true
+      wheel:
+        description: The wheel's expected file name (C(hailort-4.23.0-cp313-cp313-linux_aarch64.whl)).
+        type: str
+        required: true
+      offline:
+        description: Build without downloading (C(FETCHCONTENT_FULLY_DISCONNECTED)); the source must carry C(hailort/external/pybind11-src) when O(python_binding.pybind11=pinned).
+        type: bool
+        default: false
   wait:
     description:
       - With O(state=finished), how often progress is reported, in seconds. The module returns at the next
@@ -157,6 +191,7 @@ reused:
   type: bool
 '''
 
+import json
 import os
 import shutil
 import signal
@@ -166,6 +201,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _commands as commands
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailort_build as hailort_build
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _pyhailort as pyhailort
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _source as source
 
 POLL_SECONDS = 1.0
@@ -208,6 +244,11 @@ def run_build(paths, params, status):
                                      env=dict(env, **extra), cwd=os.path.dirname(paths['src']))
                 if rc != 0:
                     return finish(rc)
+            if params['python_binding']:
+                phase('binding')
+                rc = build_binding(paths, params, env, log)
+                if rc != 0:
+                    return finish(rc)
             phase('packing')
             artifact = os.path.join(os.path.dirname(paths['src']), params['artifact'])
             tree = os.path.join(paths['staging'], params['prefix'].lstrip('/'))
@@ -217,6 +258,51 @@ def run_build(paths, params, status):
         except Exception as exc:  # anything that stops the runner is recorded, never lost with the process
             log.write(('hailo_open.hailo: the build runner failed: %s\n' % exc).encode())
             finish(1)
+
+
+REQUIREMENTS_PROBE = ('import importlib.util as u, json, sysconfig; print(json.dumps([sysconfig.get_paths()["include"], '
+                      'u.find_spec("setuptools") is not None, u.find_spec("wheel") is not None]))')
+
+
+def build_binding(paths, params, env, log):
+    """The binding phase: the wheel, built against the staged runtime, into the staging tree. Returns an exit code."""
+    binding = params['python_binding']
+    staged_prefix = os.path.join(paths['staging'], params['prefix'].lstrip('/'))
+    wheel_dir = os.path.join(staged_prefix, pyhailort.WHEEL_DIR)
+    probe = subprocess.run([binding['python'], '-c', REQUIREMENTS_PROBE], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, env=env, check=False)
+    try:
+        include, has_setuptools, has_wheel = json.loads(probe.stdout.decode().strip().splitlines()[-1])
+        missing = pyhailort.missing_build_requirements(include, has_setuptools, has_wheel)
+    except (ValueError, IndexError):
+        include, missing = None, ['a working %s' % binding['python']]
+    if missing:
+        log.write(('hailo_open.hailo: cannot build the Python binding for %s (Python %s): missing %s\n'
+                   % (binding['python'], binding['version'], ', '.join(missing))).encode())
+        return 1
+    platform = os.path.join(paths['src'], pyhailort.BINDING_DIR, 'platform')
+    if not os.path.isfile(os.path.join(platform, 'setup.py')):
+        log.write(('hailo_open.hailo: the source has no Python binding (%s/platform/setup.py)\n'
+                   % pyhailort.BINDING_DIR).encode())
+        return 1
+    choice = {'pybind11': binding['pybind11'], 'python': binding['version']}
+    shim = os.path.join(os.path.dirname(paths['src']), pyhailort.SHIM_DIR)
+    if binding['pybind11'] == pyhailort.SYSTEM:
+        os.makedirs(shim, exist_ok=True)
+        with open(os.path.join(shim, 'CMakeLists.txt'), 'w') as handle:
+            handle.write(pyhailort.shim_cmakelists(binding['minimum']))
+    os.makedirs(wheel_dir, exist_ok=True)
+    for argv, cwd in pyhailort.binding_commands(paths['src'], staged_prefix, binding['python'], choice, shim,
+                                                binding['offline'], wheel_dir):
+        log.write(('hailo_open.hailo: %s\n' % ' '.join(argv)).encode())
+        rc = subprocess.call(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd)
+        if rc != 0:
+            return rc
+    if not os.path.isfile(os.path.join(wheel_dir, binding['wheel'])):
+        log.write(('hailo_open.hailo: the binding built, but not the wheel %s (found: %s)\n'
+                   % (binding['wheel'], ', '.join(sorted(os.listdir(wheel_dir))) or 'nothing')).encode())
+        return 1
+    return 0
 
 
 def detach(paths, params, status):
@@ -243,7 +329,7 @@ def detach(paths, params, status):
 def start(module, paths, result):
     params = module.params
     inputs = hailort_build.build_inputs(params['source_sha256'], params['cmake_args'], params['prefix'],
-                                        params['jobs'], params['artifact'])
+                                        params['jobs'], params['artifact'], params['python_binding'])
     status = hailort_build.read_status(paths['status'])
     artifact = os.path.join(params['work_dir'], params['artifact'])
     existing = source.sha256_file(artifact) if os.path.isfile(artifact) else None
@@ -333,6 +419,14 @@ def main():
             jobs=dict(type='int', default=1),
             ccache_dir=dict(type='path'),
             artifact=dict(type='str'),
+            python_binding=dict(type='dict', options=dict(
+                python=dict(type='path', default='/usr/bin/python3'),
+                version=dict(type='str', required=True),
+                pybind11=dict(type='str', choices=[pyhailort.PINNED, pyhailort.SYSTEM], required=True),
+                minimum=dict(type='str', required=True),
+                wheel=dict(type='str', required=True),
+                offline=dict(type='bool', default=False),
+            )),
             wait=dict(type='int', default=60),
             timeout=dict(type='int', default=14400),
         ),

@@ -15,6 +15,12 @@ description:
     release), the identity of each build (from the version, the source, the CMake options, the prefix and the
     target), the artifact file names, the CMake arguments, and the number of parallel jobs each host may run
     (limited by cores and by memory, so a 2 GB Raspberry Pi is not OOM-killed while compiling protobuf).
+  - With O(python_binding), the target also names the Python ABI (V(aarch64-trixie-cp313)): the Python binding
+    (C(hailo_platform)) is built once per target for the Python of the hosts' facts (C(ansible_facts['python']),
+    the interpreter Ansible uses there, by default the system C(python3)), with HailoRT's pinned pybind11 where it
+    works and the distribution's pybind11 where it does not (Python 3.12 and newer: see
+    C(plugins/module_utils/_pyhailort.py)). A host whose Python has no known-good pybind11 fails the plan, naming
+    that Python, before anything is built.
   - Pure computation; changes nothing. The C(hailort) role runs it once on the controller.
 author:
   - hailo_open.hailo contributors (@hailo-open)
@@ -24,7 +30,7 @@ options:
   hosts:
     description:
       - The hosts, in play order. Each has C(name), C(target) (for example V(aarch64-trixie)), C(cores) and
-        C(memory_mib).
+        C(memory_mib), and with O(python_binding) C(python) (V(3.13)) and C(machine) (V(aarch64)).
       - Exactly one of O(hosts) and O(host_facts) is required.
     type: list
     elements: dict
@@ -70,6 +76,21 @@ options:
     description: Parallel build jobs; 0 chooses from cores and memory.
     type: int
     default: 0
+  python_binding:
+    description: Plan the Python binding's wheel too (see the description).
+    type: bool
+    default: false
+  pybind11:
+    description:
+      - Which pybind11 builds the binding. V(auto) chooses by Python version; V(pinned) is HailoRT's own (2.10.1,
+        Python 3.11 and older); V(system) is the distribution's (C(pybind11-dev)).
+    type: str
+    choices: [auto, pinned, system]
+    default: auto
+  python_interpreter:
+    description: The interpreter the binding is built for and installed with, on every host.
+    type: path
+    default: /usr/bin/python3
 '''
 
 EXAMPLES = r'''
@@ -99,7 +120,10 @@ hosts:
   returned: success
   type: dict
   sample:
-    pi1: {target: aarch64-trixie, builds: true, builder: pi1, jobs: 2, jobs_reason: "2 of 4 cores: ..."}
+    pi1: {target: aarch64-trixie-cp313, builds: true, builder: pi1, jobs: 2, jobs_reason: "2 of 4 cores: ...",
+          python_binding: {python: /usr/bin/python3, version: "3.13", pybind11: system, minimum: "2.13",
+                           wheel: hailort-4.23.0-cp313-cp313-linux_aarch64.whl, offline: false},
+          python_binding_reason: "Python 3.13: pybind11 system (needs pybind11 2.13 or newer ...)"}
 cmake_args:
   description: Arguments for the CMake configure step.
   returned: success
@@ -111,17 +135,35 @@ cmake_args:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _commands as commands
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailort_build as hailort_build
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _pyhailort as pyhailort
 
 
 def hosts_from_facts(host_facts):
     hosts = []
     for name, facts in host_facts.items():
         facts = facts or {}
+        python = pyhailort.parse_python_version((facts.get('python') or {}).get('version'))
         hosts.append({'name': name,
                       'target': '%s-%s' % (facts.get('architecture', 'unknown'), facts.get('distribution_release', 'unknown')),
                       'cores': facts.get('processor_nproc') or facts.get('processor_vcpus'),
-                      'memory_mib': facts.get('memtotal_mb')})
+                      'memory_mib': facts.get('memtotal_mb'),
+                      'python': '%d.%d' % python if python else None,
+                      'machine': facts.get('architecture')})
     return hosts
+
+
+def python_binding_plan(host, params):
+    """The binding's build for a host: which pybind11, the wheel's name; ValueError for an unknown Python."""
+    version = pyhailort.parse_python_version(host.get('python'))
+    try:
+        choice = pyhailort.choose_pybind11(version, params['pybind11'])
+    except ValueError as exc:
+        raise ValueError('%s: %s' % (host['name'], exc))
+    binding = {'python': params['python_interpreter'], 'version': choice['python'], 'pybind11': choice['pybind11'],
+               'minimum': choice['minimum'],
+               'wheel': pyhailort.wheel_name(params['version'], choice['tag'], host.get('machine') or 'unknown'),
+               'offline': bool((params['cmake_options'] or {}).get('HAILO_OFFLINE_COMPILATION'))}
+    return binding, choice
 
 
 def main():
@@ -137,6 +179,9 @@ def main():
             cmake_extra_args=dict(type='list', elements='str', default=[]),
             prefix=dict(type='str', default='/usr/local'),
             jobs=dict(type='int', default=0),
+            python_binding=dict(type='bool', default=False),
+            pybind11=dict(type='str', choices=list(pyhailort.CHOICES), default='auto'),
+            python_interpreter=dict(type='path', default='/usr/bin/python3'),
         ),
         required_one_of=[('hosts', 'host_facts')],
         mutually_exclusive=[('hosts', 'host_facts')],
@@ -150,8 +195,15 @@ def main():
         module.fail_json(msg=bad_version)
     try:
         cmake_args = hailort_build.cmake_arguments(params['cmake_options'], params['cmake_extra_args'])
-        hosts = [{'name': h['name'], 'target': h['target'], 'cores': h.get('cores'), 'memory_mib': h.get('memory_mib')}
-                 for h in params['hosts']]
+        hosts = [{'name': h['name'], 'target': h['target'], 'cores': h.get('cores'), 'memory_mib': h.get('memory_mib'),
+                  'python': h.get('python'), 'machine': h.get('machine')} for h in params['hosts']]
+        bindings = {}
+        if params['python_binding']:
+            for host in hosts:
+                bindings[host['name']], choice = python_binding_plan(host, params)
+                host['target'] += '-' + choice['tag']
+                host['python_reason'] = 'Python %s: pybind11 %s (%s)' % (choice['python'], choice['pybind11'],
+                                                                          choice['reason'])
         if params['mode'] == 'each_host':
             builders = dict((h['name'], h['name']) for h in hosts)
         else:
@@ -163,13 +215,18 @@ def main():
     for host in hosts:
         key = host['name'] if params['mode'] == 'each_host' else host['target']
         if key not in builds:
-            build_id = hailort_build.build_id(params['version'], params['source_sha256'], params['cmake_options'],
+            options = dict(params['cmake_options'])
+            if host['name'] in bindings:
+                options['python_binding'] = dict((key, bindings[host['name']][key])
+                                                 for key in ('python', 'version', 'pybind11', 'minimum'))
+            build_id = hailort_build.build_id(params['version'], params['source_sha256'], options,
                                               params['prefix'], host['target'])
             builds[key] = {'builder': builders[key], 'build_id': build_id, 'target': host['target'],
                            'artifact': 'hailort-%s-%s-%s.tar.gz' % (params['version'], host['target'], build_id)}
         jobs, reason = hailort_build.build_jobs(host['cores'], host['memory_mib'], params['jobs'])
         per_host[host['name']] = dict(builds[key], key=key, builds=builds[key]['builder'] == host['name'],
-                                      jobs=jobs, jobs_reason=reason)
+                                      jobs=jobs, jobs_reason=reason, python_binding=bindings.get(host['name']),
+                                      python_binding_reason=host.get('python_reason'))
     module.exit_json(changed=False, builds=builds, hosts=per_host, cmake_args=cmake_args)
 
 

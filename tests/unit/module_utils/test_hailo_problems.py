@@ -141,6 +141,22 @@ def _runtime_not_installed(f):
                         error='hailortcli was not found in /opt/hailort/bin: install HailoRT.')
 
 
+def _binding_does_not_import(f):
+    f['runtime']['python_binding'] = {
+        'venv': '/opt/hailo_open/venv', 'python': '3.13.5', 'version': None,
+        'error': "ModuleNotFoundError: No module named 'hailo_platform'"}
+
+
+def _binding_venv_missing(f):
+    f['runtime']['python_binding'] = {'venv': '/opt/hailo_open/venv', 'python': None, 'version': None,
+                                      'error': 'no virtual environment at /opt/hailo_open/venv (no bin/python)'}
+
+
+def _binding_of_another_version(f):
+    f['runtime']['python_binding'] = {'venv': '/opt/hailo_open/venv', 'python': '3.13.5', 'version': '4.22.0',
+                                      'error': None}
+
+
 def _runtime_does_not_run(f):
     f['runtime'].update(hailortcli_version=None, error='"hailortcli --version" failed with exit code 127: '
                         'libhailort.so.4.23.0: cannot open shared object file')
@@ -242,6 +258,9 @@ CASES = [
     (_runtime_version, [('driver_library_mismatch', 'error'), ('runtime_version_mismatch', 'error')]),
     (_runtime_not_installed, [('runtime_missing', 'error')]),
     (_runtime_does_not_run, [('runtime_missing', 'error')]),
+    (_binding_does_not_import, [('python_binding_missing', 'error')]),
+    (_binding_venv_missing, [('python_binding_missing', 'error')]),
+    (_binding_of_another_version, [('python_binding_version_mismatch', 'error')]),
     (_cli_library, [('runtime_version_mismatch', 'error')]),
     (_stray_library, [('runtime_version_mismatch', 'warning')]),
     (_no_force, [('page_size_16k_without_force', 'error')]),

@@ -166,3 +166,29 @@ def test_check_mode_before_the_source_was_copied(fake, args):
     shutil.rmtree(args['source'])
     result = run(args, check_mode=True)
     assert result['failed'] is False and result['changed'] is True and result['skipped'] is True
+
+
+def test_recent_result_is_reused_until_something_changes(fake, args, tmp_path):
+    state = str(tmp_path / 'state' / 'baseline.json')
+    cached_args = dict(args, max_age=3600, state_file=state, fingerprint='driver=4.23.0')
+    first = run(cached_args)
+    assert first['cached'] is False and first['built'] is True and os.path.isfile(state)
+    fake.calls = []
+    again = run(cached_args)
+    assert again['cached'] is True and fake.calls == []
+    assert again['fps'] == first['fps'] and again['result'] == first['result']
+    other = run(dict(cached_args, fingerprint='driver=4.22.0'))
+    assert other['cached'] is False and len(fake.calls) == 1
+    assert run(dict(cached_args, max_age=0))['cached'] is False
+
+
+def test_a_failed_run_is_not_recorded(fake, args, tmp_path):
+    state = str(tmp_path / 'baseline.json')
+    fake.run = (1, data('no-device.stdout'), data('no-device.stderr'))
+    result = run(dict(args, max_age=3600, state_file=state, fail_on_error=False))
+    assert result['error']['id'] == 'baseline_app_failed' and not os.path.exists(state)
+
+
+def test_max_age_needs_a_state_file(fake, args):
+    result = run(dict(args, max_age=60))
+    assert result['failed'] is True and 'max_age needs state_file' in result['msg']

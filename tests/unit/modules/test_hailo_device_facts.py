@@ -201,3 +201,31 @@ def test_firmware_subset(host, tmp_path):
     facts = run({'gather_subset': ['firmware'], 'firmware_path': str(tmp_path / 'fw.bin')})['ansible_facts']['hailo']
     assert facts['firmware']['present'] is False
     assert [p['id'] for p in facts['problems']] == ['firmware_missing']
+
+
+@pytest.mark.parametrize('output, version, problems', [
+    ((0, '{"python": "3.13.5", "version": "4.23.0", "error": null}\n', ''), '4.23.0', []),
+    ((0, '{"python": "3.13.5", "version": "4.22.0", "error": null}\n', ''), '4.22.0',
+     ['python_binding_version_mismatch']),
+    ((0, '{"python": "3.13.5", "version": null, "error": "ImportError: libhailort.so.4.23.0: cannot open shared '
+         'object file"}\n', ''), None, ['python_binding_missing']),
+    ((-11, '', 'Fatal Python error: Segmentation fault\n'), None, ['python_binding_missing']),
+])
+def test_python_binding_in_the_venv(host, tmp_path, output, version, problems):
+    venv = tmp_path / 'venv'
+    (venv / 'bin').mkdir(parents=True)
+    (venv / 'bin' / 'python').write_text('')
+    host['outputs']['python'] = output
+    facts = run({'gather_subset': ['runtime'], 'python_venv': str(venv),
+                 'expected_version': '4.23.0'})['ansible_facts']['hailo']
+    binding = facts['runtime']['python_binding']
+    assert binding['venv'] == str(venv) and binding['version'] == version
+    assert host['calls'][-1][:2] == [str(venv / 'bin' / 'python'), '-c']
+    assert [p['id'] for p in facts['problems']] == problems
+
+
+def test_python_binding_without_a_venv(host, tmp_path):
+    facts = run({'gather_subset': ['runtime'], 'python_venv': str(tmp_path / 'none')})['ansible_facts']['hailo']
+    assert 'no virtual environment at' in facts['runtime']['python_binding']['error']
+    assert [p['id'] for p in facts['problems']] == ['python_binding_missing']
+    assert 'python_binding' not in run({'gather_subset': ['runtime']})['ansible_facts']['hailo']['runtime']

@@ -37,6 +37,25 @@ esac
 '''
 
 
+# Stand-in for the builder's python3: answers the requirements probe (FAKE_NO_HEADERS: no Python.h) and makes the
+# wheel that setup.py bdist_wheel -d DIR would make (FAKE_WHEEL: its name; FAKE_SETUP_FAIL: fails).
+FAKE_PYTHON = r'''#!/bin/sh
+if [ "$1" = "-c" ]; then
+  include="$(dirname "$0")/include"
+  [ -n "$FAKE_NO_HEADERS" ] && include=/nonexistent
+  echo "[\"$include\", true, true]"; exit 0
+fi
+if [ "$1" = "setup.py" ] && [ "$2" = "bdist_wheel" ]; then
+  [ -n "$FAKE_SETUP_FAIL" ] && { echo "error: command 'c++' failed"; exit 1; }
+  mkdir -p "$4"; echo wheel > "$4/${FAKE_WHEEL:-hailort-4.23.0-cp313-cp313-linux_x86_64.whl}"; exit 0
+fi
+exit 2
+'''
+
+BINDING = {'version': '3.13', 'pybind11': 'system', 'minimum': '2.13',
+           'wheel': 'hailort-4.23.0-cp313-cp313-linux_x86_64.whl'}
+
+
 @pytest.fixture
 def env(tmp_path, monkeypatch):
     bin_dir = tmp_path / 'bin'
@@ -44,14 +63,21 @@ def env(tmp_path, monkeypatch):
     (bin_dir / 'cmake').write_text(FAKE_CMAKE)
     (bin_dir / 'cmake').chmod(0o755)
     monkeypatch.setenv('PATH', '%s:%s' % (bin_dir, os.environ['PATH']))
-    monkeypatch.delenv('FAKE_SLEEP', raising=False)
-    monkeypatch.delenv('FAKE_FAIL', raising=False)
+    (bin_dir / 'python3').write_text(FAKE_PYTHON)
+    (bin_dir / 'python3').chmod(0o755)
+    (bin_dir / 'include').mkdir()
+    (bin_dir / 'include' / 'Python.h').write_text('')
+    for name in ('FAKE_SLEEP', 'FAKE_FAIL', 'FAKE_NO_HEADERS', 'FAKE_WHEEL', 'FAKE_SETUP_FAIL'):
+        monkeypatch.delenv(name, raising=False)
     tree = tmp_path / 'tree'
     (tree / 'hailort').mkdir(parents=True)
     (tree / 'CMakeLists.txt').write_text('project(fixture)\n')
+    platform = tree / 'hailort' / 'libhailort' / 'bindings' / 'python' / 'platform'
+    platform.mkdir(parents=True)
+    (platform / 'setup.py').write_text('# fixture\n')
     archive = str(tmp_path / 'hailort-4.23.0.tar.gz')
     sha = source.pack_tree(str(tree), 'hailort-4.23.0', archive)
-    return {'work': str(tmp_path / 'work'), 'source': archive, 'sha': sha}
+    return {'work': str(tmp_path / 'work'), 'source': archive, 'sha': sha, 'python': str(bin_dir / 'python3')}
 
 
 def start(env, **args):
@@ -195,3 +221,42 @@ def test_classify():
     assert hailort_build.classify(done, inputs, 'b' * 64) == 'done'
     assert hailort_build.classify(done, inputs, 'c' * 64) == 'none'
     assert hailort_build.classify(dict(done, rc=2), inputs) == 'failed'
+
+
+def test_binding_phase_puts_the_wheel_into_the_artifact(env):
+    binding = dict(BINDING, python=env['python'])
+    assert start(env, python_binding=binding)['changed'] is True
+    done = until_finished(env)
+    assert done['rc'] == 0, done.get('log_tail')
+    with tarfile.open(done['artifact']) as archive:
+        names = archive.getnames()
+    assert 'share/hailo_open/wheels/hailort-4.23.0-cp313-cp313-linux_x86_64.whl' in names
+    with open(os.path.join(env['work'], hailort_build.LOG_FILE)) as log:
+        text = log.read()
+    assert '==> hailo_open.hailo: binding' in text
+    assert '-DFETCHCONTENT_SOURCE_DIR_PYBIND11=%s/pybind11-system' % env['work'] in text
+    with open(os.path.join(env['work'], 'pybind11-system', 'CMakeLists.txt')) as shim:
+        assert 'find_package(pybind11 2.13 CONFIG REQUIRED GLOBAL)' in shim.read()
+    # the binding is part of the build's identity: without it, it is another build
+    assert start(env)['changed'] is True
+
+
+@pytest.mark.parametrize('variable, words', [
+    ('FAKE_NO_HEADERS', 'missing python3-dev (Python.h)'),
+    ('FAKE_SETUP_FAIL', "error: command 'c++' failed"),
+    ('FAKE_WHEEL', 'the binding built, but not the wheel hailort-4.23.0-cp313-cp313-linux_x86_64.whl'),
+    ('NO_BINDING', 'the source has no Python binding'),
+])
+def test_binding_failures_fail_the_build_with_a_reason(env, monkeypatch, variable, words):
+    monkeypatch.setenv(variable, 'hailort-4.23.0-py3-none-any.whl' if variable == 'FAKE_WHEEL' else '1')
+    if variable == 'NO_BINDING':
+        tree = os.path.dirname(env['source'])
+        other = os.path.join(tree, 'bare')
+        os.makedirs(os.path.join(other, 'hailort'))
+        env = dict(env, source=os.path.join(tree, 'bare.tar.gz'))
+        env['sha'] = source.pack_tree(other, 'hailort-4.23.0', env['source'])
+    start(env, python_binding=dict(BINDING, python=env['python']))
+    done = until_finished(env)
+    assert done['rc'] != 0 and done['phase'] == 'binding'
+    assert words in done['log_tail']
+    assert 'artifact' not in done

@@ -71,3 +71,51 @@ def test_plan_from_gathered_facts():
     assert result['hosts']['pi1']['jobs'] == 2
     both = run(hailort_build_plan, {'host_facts': facts, 'hosts': FLEET, 'version': '4.23.0', 'source_sha256': 'a'})
     assert both['failed'] and 'mutually exclusive' in both['msg']
+
+
+def python_facts(minor, release='trixie'):
+    return {'architecture': 'aarch64', 'distribution_release': release, 'processor_nproc': 4, 'memtotal_mb': 7900,
+            'python': {'version': {'major': 3, 'minor': minor, 'micro': 5}}}
+
+
+def test_python_binding_is_part_of_the_target():
+    facts = {'pi1': python_facts(13), 'pi2': python_facts(13), 'old': python_facts(11, 'bookworm')}
+    result = run(hailort_build_plan, {'host_facts': facts, 'version': '4.23.0', 'source_sha256': 'a' * 64,
+                                      'python_binding': True})
+    assert result['failed'] is False, result.get('msg')
+    assert sorted(result['builds']) == ['aarch64-bookworm-cp311', 'aarch64-trixie-cp313']
+    pi1 = result['hosts']['pi1']
+    assert pi1['python_binding'] == {'python': '/usr/bin/python3', 'version': '3.13', 'pybind11': 'system',
+                                     'minimum': '2.13', 'wheel': 'hailort-4.23.0-cp313-cp313-linux_aarch64.whl',
+                                     'offline': False}
+    assert 'Python 3.13: pybind11 system' in pi1['python_binding_reason']
+    assert result['hosts']['old']['python_binding']['pybind11'] == 'pinned'
+    assert result['hosts']['pi2']['builder'] == 'pi1'
+    without = run(hailort_build_plan, {'host_facts': facts, 'version': '4.23.0', 'source_sha256': 'a' * 64})
+    assert without['hosts']['pi1']['python_binding'] is None
+    assert without['hosts']['pi1']['build_id'] != pi1['build_id']
+    system = run(hailort_build_plan, {'host_facts': facts, 'version': '4.23.0', 'source_sha256': 'a' * 64,
+                                      'python_binding': True, 'pybind11': 'system'})
+    assert system['hosts']['old']['build_id'] != result['hosts']['old']['build_id']
+    offline = run(hailort_build_plan, {'host_facts': facts, 'version': '4.23.0', 'source_sha256': 'a' * 64,
+                                       'python_binding': True,
+                                       'cmake_options': {'HAILO_OFFLINE_COMPILATION': True}})
+    assert offline['hosts']['pi1']['python_binding']['offline'] is True
+
+
+@pytest.mark.parametrize('facts, words', [
+    (python_facts(14), ['pi9: No pybind11 is known', 'Python 3.14']),
+    (dict(python_facts(13), python={}), ['pi9: No pybind11 is known', 'Python unknown']),
+])
+def test_python_without_a_known_pybind11_fails_the_plan(facts, words):
+    result = run(hailort_build_plan, {'host_facts': {'pi9': facts}, 'version': '4.23.0', 'source_sha256': 'a' * 64,
+                                      'python_binding': True})
+    assert result['failed'] is True
+    for word in words:
+        assert word in result['msg']
+
+
+def test_pinned_pybind11_for_python_313_fails_the_plan():
+    result = run(hailort_build_plan, {'host_facts': {'pi1': python_facts(13)}, 'version': '4.23.0',
+                                      'source_sha256': 'a' * 64, 'python_binding': True, 'pybind11': 'pinned'})
+    assert result['failed'] is True and 'pinned cannot build the binding for Python 3.13' in result['msg']
