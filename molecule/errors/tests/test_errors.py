@@ -64,6 +64,11 @@ def test_offline_without_externals(messages):
     assert 'HAILO_OFFLINE_COMPILATION=ON' in msg and 'protobuf-src' in msg and 'prepare_externals.cmake' in msg
 
 
+def test_pinned_pybind11_for_python_313(messages):
+    msg = messages['pinned_pybind11']
+    assert 'pinned cannot build the binding for Python 3.13' in msg and 'pybind11 2.13' in msg
+
+
 def test_hailort_refusals_installed_nothing(states):
     assert states['hailort']['paths'] == {'/usr/local/bin/hailortcli': False,
                                           '/var/cache/hailo_open.hailo/sources': False}
