@@ -10,7 +10,10 @@ installed binding imports.
 
 HailoRT 4.17.0-4.23.0 pin pybind11 2.10.1 (``hailort/cmake/external/pybind11.cmake``, fetched into
 ``hailort/external/pybind11-src``). That release predates Python 3.12 and 3.13 (pybind11 added them in 2.11 and 2.13)
-and NumPy 2 (2.12), and Debian 13 has Python 3.13 with NumPy 2.2. For such a Python the binding is built with the
+and NumPy 2 (2.12), and Debian 13 has Python 3.13 with NumPy 2.2. Checked against the real v4.23.0 tree on trixie:
+with the pin, the binding builds and imports, but pybind11 2.10.1 reads NumPy 2's array descriptors with NumPy 1's
+layout, so ``py::array::nbytes()`` and ``itemsize()`` are 0 - and ``_pyhailort`` sizes its inference buffers with
+``nbytes()``. Built with Debian's pybind11 2.13.6, the sizes are right. For such a Python the binding is built with the
 distribution's pybind11 instead (Debian's ``pybind11-dev``, 2.13.6 on trixie): a small CMake project in place of
 ``pybind11-src`` (``FETCHCONTENT_SOURCE_DIR_PYBIND11``) that imports the installed pybind11's targets and
 functions, with the minimum version that Python needs. A Python for which no pybind11 is known to work is refused
@@ -33,9 +36,10 @@ KNOWN_PYTHONS = {
     (3, 9): (PINNED, '2.6', 'supported by the pinned pybind11 2.10.1'),
     (3, 10): (PINNED, '2.8', 'supported by the pinned pybind11 2.10.1'),
     (3, 11): (PINNED, '2.10', 'supported by the pinned pybind11 2.10.1 (Debian 12 / Raspberry Pi OS bookworm)'),
-    (3, 12): (SYSTEM, '2.11', 'needs pybind11 2.11 or newer; HailoRT pins 2.10.1'),
-    (3, 13): (SYSTEM, '2.13', 'needs pybind11 2.13 or newer (and NumPy 2 support, 2.12); HailoRT pins 2.10.1 '
-                              '(Debian 13 / Raspberry Pi OS trixie: Python 3.13, NumPy 2.2, pybind11-dev 2.13.6)'),
+    (3, 12): (SYSTEM, '2.11', 'needs pybind11 2.11 or newer (2.12 or newer with NumPy 2); HailoRT pins 2.10.1'),
+    (3, 13): (SYSTEM, '2.13', 'needs pybind11 2.13 or newer: the pinned 2.10.1 builds and imports there, but with '
+                              'NumPy 2 (Debian 13 has 2.2) it reads array sizes as 0, which breaks inference buffers; '
+                              'Debian 13 / Raspberry Pi OS trixie have pybind11-dev 2.13.6'),
 }
 
 WHEEL_DIR = 'share/hailo_open/wheels'
