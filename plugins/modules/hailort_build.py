@@ -285,6 +285,11 @@ def build_binding(paths, params, env, log):
         log.write(('hailo_open.hailo: the source has no Python binding (%s/platform/setup.py)\n'
                    % pyhailort.BINDING_DIR).encode())
         return 1
+    pinned_source = os.path.join(paths['src'], 'hailort', 'external', 'pybind11-src')
+    if binding['pybind11'] == pyhailort.PINNED and binding['offline'] and not os.path.isdir(pinned_source):
+        log.write(('hailo_open.hailo: an offline build of the binding with the pinned pybind11 needs '
+                   'hailort/external/pybind11-src in the bundle (prepare_externals.cmake fetches it)\n').encode())
+        return 1
     choice = {'pybind11': binding['pybind11'], 'python': binding['version']}
     shim = os.path.join(os.path.dirname(paths['src']), pyhailort.SHIM_DIR)
     if binding['pybind11'] == pyhailort.SYSTEM:

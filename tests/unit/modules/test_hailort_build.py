@@ -246,6 +246,7 @@ def test_binding_phase_puts_the_wheel_into_the_artifact(env):
     ('FAKE_SETUP_FAIL', "error: command 'c++' failed"),
     ('FAKE_WHEEL', 'the binding built, but not the wheel hailort-4.23.0-cp313-cp313-linux_x86_64.whl'),
     ('NO_BINDING', 'the source has no Python binding'),
+    ('PINNED_OFFLINE', 'needs hailort/external/pybind11-src in the bundle'),
 ])
 def test_binding_failures_fail_the_build_with_a_reason(env, monkeypatch, variable, words):
     monkeypatch.setenv(variable, 'hailort-4.23.0-py3-none-any.whl' if variable == 'FAKE_WHEEL' else '1')
@@ -255,7 +256,10 @@ def test_binding_failures_fail_the_build_with_a_reason(env, monkeypatch, variabl
         os.makedirs(os.path.join(other, 'hailort'))
         env = dict(env, source=os.path.join(tree, 'bare.tar.gz'))
         env['sha'] = source.pack_tree(other, 'hailort-4.23.0', env['source'])
-    start(env, python_binding=dict(BINDING, python=env['python']))
+    binding = dict(BINDING, python=env['python'])
+    if variable == 'PINNED_OFFLINE':
+        binding.update(pybind11='pinned', minimum='2.10.1', offline=True)
+    start(env, python_binding=binding)
     done = until_finished(env)
     assert done['rc'] != 0 and done['phase'] == 'binding'
     assert words in done['log_tail']
