@@ -38,7 +38,7 @@ attributes:
     support: partial
     description: Reports whether a build is needed; neither builds nor runs.
     details: >-
-      In check mode the module says whether it would build (RV(changed)) and returns C(skipped=true) for the run:
+      In check mode the module says whether it would build (reports a change) and returns C(skipped=true) for the run:
       the run loads the HEF onto the device.
   diff_mode:
     support: none
@@ -247,8 +247,9 @@ def main():
                                                                           params['prefix']))
         except app.BaselineAppError:
             needed = True  # the source is not there yet (copied by an earlier task that check mode did not run)
-        module.exit_json(skipped=True, failed=False, msg='Check mode: the application was neither built nor run.',
-                         **dict(result, changed=needed))
+        result.update(changed=needed, skipped=True, failed=False,
+                      msg='Check mode: the application was neither built nor run.')
+        module.exit_json(**result)
     try:
         stamp = app.build_stamp(params['source'], params['hailort_version'], params['prefix'])
         needed = app.needs_build(params['build_dir'], stamp)

@@ -98,7 +98,9 @@ options:
         type: str
         required: true
       offline:
-        description: Build without downloading (C(FETCHCONTENT_FULLY_DISCONNECTED)); the source must carry C(hailort/external/pybind11-src) when O(python_binding.pybind11=pinned).
+        description:
+          - Build without downloading (C(FETCHCONTENT_FULLY_DISCONNECTED)); the source must carry
+            C(hailort/external/pybind11-src) when O(python_binding.pybind11=pinned).
         type: bool
         default: false
   wait:

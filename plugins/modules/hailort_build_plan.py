@@ -15,10 +15,11 @@ description:
     release), the identity of each build (from the version, the source, the CMake options, the prefix and the
     target), the artifact file names, the CMake arguments, and the number of parallel jobs each host may run
     (limited by cores and by memory, so a 2 GB Raspberry Pi is not OOM-killed while compiling protobuf).
-  - With O(python_binding), the target also names the Python ABI (V(aarch64-trixie-cp313)): the Python binding
+  - >-
+    With O(python_binding), the target also names the Python ABI (V(aarch64-trixie-cp313)): the Python binding
     (C(hailo_platform)) is built once per target for the Python of the hosts' facts (C(ansible_facts['python']),
     the interpreter Ansible uses there, by default the system C(python3)), with HailoRT's pinned pybind11 where it
-    works and the distribution's pybind11 where it does not (Python 3.12 and newer: see
+    works and the distribution's pybind11 where it does not (Python 3.12 and newer; see
     C(plugins/module_utils/_pyhailort.py)). A host whose Python has no known-good pybind11 fails the plan, naming
     that Python, before anything is built.
   - Pure computation; changes nothing. The C(hailort) role runs it once on the controller.
@@ -202,8 +203,8 @@ def main():
             for host in hosts:
                 bindings[host['name']], choice = python_binding_plan(host, params)
                 host['target'] += '-' + choice['tag']
-                host['python_reason'] = 'Python %s: pybind11 %s (%s)' % (choice['python'], choice['pybind11'],
-                                                                          choice['reason'])
+                host['python_reason'] = 'Python %s: pybind11 %s (%s)' % (
+                    choice['python'], choice['pybind11'], choice['reason'])
         if params['mode'] == 'each_host':
             builders = dict((h['name'], h['name']) for h in hosts)
         else:
