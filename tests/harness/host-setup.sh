@@ -3,7 +3,7 @@
 # configuration, and a Python venv with the pinned requirements.
 source "$(dirname "$0")/lib.sh"
 
-APT_PACKAGES=(podman runc debootstrap umockdev rsync python3-venv git make chromium)
+APT_PACKAGES=(podman runc debootstrap umockdev rsync python3-venv git make chromium ffmpeg)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
