@@ -15,6 +15,8 @@ from __future__ import annotations
 import os
 import re
 
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _builtin_fixes as builtin_fixes
+
 VERSION_HEADER = 'common/hailo_ioctl_common.h'
 PCIE_KBUILD = 'linux/pcie/Kbuild'
 VDMA_MEMORY = 'linux/vdma/memory.c'
@@ -250,29 +252,18 @@ def plan_builtin_fixes(root, version, skip=()):
     'before', 'after'}`` (``before``/``after`` are the file's text, equal unless status is 'applied').
     Raises DriverSourceError when a needed fix cannot find what it has to change.
     """
-    plan = []
-    for name in fixes_for_version(version):
-        fix = BUILTIN_FIXES[name]
-        entry = {'name': name, 'path': fix['path'], 'status': 'skipped', 'before': None, 'after': None}
-        if name in skip:
-            plan.append(entry)
-            continue
-        full = os.path.join(root, fix['path'])
-        try:
-            before = _read(full)
-        except (IOError, OSError, UnicodeDecodeError) as exc:
-            raise DriverSourceError('Built-in fix %s for driver %s cannot read %s: %s' % (name, version, full, exc))
-        try:
-            after, status = fix['transform'](before)
-        except DriverSourceError as exc:
-            raise DriverSourceError(
-                'Built-in fix %s (%s) is needed by driver %s but cannot be applied to %s: %s. Building this source '
-                'as it is would give a driver with a known bug. Check the source (a local patch may have changed '
-                'it), or skip the fix on purpose with skip_fixes=[%s].'
-                % (name, fix['description'], version, full, exc, name))
-        entry.update(status=status, before=before, after=after)
-        plan.append(entry)
-    return plan
+    try:
+        return builtin_fixes.plan_builtin_fixes(root, fixes_for_version(version), BUILTIN_FIXES, skip,
+                                                transform_errors=(DriverSourceError,))
+    except builtin_fixes.BuiltinFixError as failure:
+        if failure.stage == builtin_fixes.READ:
+            raise DriverSourceError('Built-in fix %s for driver %s cannot read %s: %s'
+                                    % (failure.name, version, failure.path, failure.cause))
+        raise DriverSourceError(
+            'Built-in fix %s (%s) is needed by driver %s but cannot be applied to %s: %s. Building this source '
+            'as it is would give a driver with a known bug. Check the source (a local patch may have changed '
+            'it), or skip the fix on purpose with skip_fixes=[%s].'
+            % (failure.name, failure.fix['description'], version, failure.path, failure.cause, failure.name))
 
 
 def patch_commands(root, patch_file):

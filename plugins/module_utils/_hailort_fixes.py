@@ -21,8 +21,9 @@ behaves as upstream's.
 
 from __future__ import annotations
 
-import os
 import re
+
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _builtin_fixes as builtin_fixes
 
 EXECUTE_CMAKE = 'hailort/cmake/execute_cmake.cmake'
 EXECUTE_CMAKE_JOBS_CCACHE = 'execute_cmake_jobs_ccache'
@@ -123,21 +124,11 @@ def plan_builtin_fixes(root, version, skip=()):
 
     Raises FixError when a needed fix cannot be applied.
     """
-    plan = []
-    for name in fixes_for_version(version):
-        fix = BUILTIN_FIXES[name]
-        entry = {'name': name, 'path': fix['path'], 'status': 'skipped', 'before': None, 'after': None}
-        if name not in skip:
-            full = os.path.join(root, fix['path'])
-            try:
-                with open(full) as handle:
-                    before = handle.read()
-                after, status = fix['transform'](before)
-            except (IOError, OSError, UnicodeDecodeError, FixError) as exc:
-                raise FixError(
-                    'Built-in fix %s (%s) is needed by HailoRT %s but cannot be applied to %s: %s. Check the source '
-                    '(a local patch may have changed it), or skip the fix on purpose with skip_fixes=[%s].'
-                    % (name, fix['description'], version, full, exc, name))
-            entry.update(status=status, before=before, after=after)
-        plan.append(entry)
-    return plan
+    try:
+        return builtin_fixes.plan_builtin_fixes(root, fixes_for_version(version), BUILTIN_FIXES, skip,
+                                                transform_errors=(FixError,))
+    except builtin_fixes.BuiltinFixError as failure:
+        raise FixError(
+            'Built-in fix %s (%s) is needed by HailoRT %s but cannot be applied to %s: %s. Check the source '
+            '(a local patch may have changed it), or skip the fix on purpose with skip_fixes=[%s].'
+            % (failure.name, failure.fix['description'], version, failure.path, failure.cause, failure.name))

@@ -65,6 +65,21 @@ def test_versions_and_plan(tmp_path):
     assert 'skip_fixes=[execute_cmake_jobs_ccache]' in str(error.value)
 
 
+def test_plan_fails_when_the_file_is_not_recognised(tmp_path):
+    path = tmp_path / 'hailort' / 'cmake' / 'execute_cmake.cmake'
+    path.parent.mkdir(parents=True)
+    path.write_text(fixture_text().replace('bash -l -c', 'something else'))
+    with pytest.raises(fixes.FixError) as error:
+        fixes.plan_builtin_fixes(str(tmp_path), '4.23.0')
+    assert str(error.value).startswith(
+        'Built-in fix execute_cmake_jobs_ccache (let the job limit and ccache reach the protobuf build HailoRT runs '
+        'while it configures) is needed by HailoRT 4.23.0 but cannot be applied to %s: expected one clean-environment '
+        'command' % path)
+    assert str(error.value).endswith(
+        'Check the source (a local patch may have changed it), or skip the fix on purpose with '
+        'skip_fixes=[execute_cmake_jobs_ccache].')
+
+
 @pytest.mark.skipif(shutil.which('cmake') is None or shutil.which('bash') is None, reason='needs cmake and bash')
 @pytest.mark.parametrize('fixed', [False, True])
 def test_child_build_gets_the_job_limit_and_ccache_only_with_the_fix(tmp_path, fixed):
