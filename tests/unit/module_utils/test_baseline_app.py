@@ -11,17 +11,9 @@ import os
 import pytest
 
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _baseline_app as app
+from ansible_collections.hailo_open.hailo.tests.unit.baseline_data import data
 
-DATA = os.path.join(os.path.dirname(__file__), '..', 'data', 'baseline')
 APP_SOURCE = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'apps', 'hailo-baseline')
-
-
-def data(name):
-    path = os.path.join(DATA, name)
-    if not os.path.exists(path):
-        return ''
-    with open(path) as handle:
-        return handle.read()
 
 
 def test_parse_success():

@@ -13,18 +13,10 @@ import pytest
 
 from ansible.module_utils import basic
 from ansible_collections.hailo_open.hailo.plugins.modules import hailo_baseline_app
+from ansible_collections.hailo_open.hailo.tests.unit.baseline_data import data
 from ansible_collections.hailo_open.hailo.tests.unit.module_runner import run_module
 
-DATA = os.path.join(os.path.dirname(__file__), '..', 'data', 'baseline')
 APP_SOURCE = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'apps', 'hailo-baseline')
-
-
-def data(name):
-    path = os.path.join(DATA, name)
-    if not os.path.exists(path):
-        return ''
-    with open(path) as handle:
-        return handle.read()
 
 
 class Fake(object):
