@@ -13,6 +13,7 @@
 * ``run`` runs a command in the C locale (output is parsed, so it must not be translated).
 * ``Hailortcli`` runs ``hailortcli`` with ``HAILORT_LOGGER_PATH=NONE`` (so that it writes no ``hailort.log`` into
   the working directory), remembers the last run, and turns a failure into the decoded hailo_status.
+* ``release_error`` and ``positive_int_error`` are the argument checks the modules share.
 """
 
 from __future__ import annotations
@@ -53,6 +54,15 @@ def release_error(name, version, supported=False):
     if supported and not lowest <= tuple(int(part) for part in version.split('.')) < beyond:
         return ('%s %s is not a Hailo-8 release this collection builds: use 4.17.0 or newer of the 4.x line (branch '
                 'hailo8); 5.x is for Hailo-10H/Hailo-15 and has no Hailo-8 driver.' % (name, version))
+    return None
+
+
+def positive_int_error(params, names):
+    """The message for the first of ``names`` whose value in ``params`` is set (not None) but below 1, or None when
+    all are fine."""
+    for name in names:
+        if params[name] is not None and params[name] < 1:
+            return '%s must be a positive integer, not %s.' % (name, params[name])
     return None
 
 

@@ -228,9 +228,7 @@ def main():
     binary = os.path.join(params['build_dir'], app.BINARY_NAME)
     result = dict(changed=False, built=False, binary=binary, fps=None, latency_ms=None, error=None, cached=False)
     problem = commands.release_error('hailort_version', params['hailort_version'])
-    for name in ('frames', 'batch_size', 'timeout_ms', 'jobs'):
-        if params[name] is not None and params[name] < 1:
-            problem = problem or '%s must be a positive integer, not %s.' % (name, params[name])
+    problem = problem or commands.positive_int_error(params, ('frames', 'batch_size', 'timeout_ms', 'jobs'))
     if params['batch_size'] is not None and params['batch_size'] > 65535:
         problem = problem or 'batch_size must be at most 65535, not %s.' % params['batch_size']
     if params['max_age'] > 0 and not params['state_file']:

@@ -436,9 +436,9 @@ def main():
     params = module.params
     if params['max_age'] > 0 and not params['state_file']:
         module.fail_json(msg='max_age needs state_file, where the last result is recorded.', **EMPTY_RUN)
-    for name in ('time', 'batch_size'):
-        if params[name] < 1:
-            module.fail_json(msg='%s must be a positive integer, not %s.' % (name, params[name]), **EMPTY_RUN)
+    problem = commands.positive_int_error(params, ('time', 'batch_size'))
+    if problem:
+        module.fail_json(msg=problem, **EMPTY_RUN)
     if params['min_fps'] is not None and params['min_fps'] <= 0:
         module.fail_json(msg='min_fps must be above 0, not %s.' % params['min_fps'], **EMPTY_RUN)
 
