@@ -48,7 +48,7 @@ SEVERITY_ORDER = {'error': 0, 'warning': 1, 'info': 2}
 CHART_MAX_ROWS = 40
 
 _HOST_TEXT_FIELDS = ('architecture', 'board_name', 'kernel', 'driver_version', 'firmware_version', 'runtime_version',
-                     'model', 'fps_metric', 'note')
+                     'model', 'fps_metric', 'note', 'service_state')
 
 
 def _text(value):
@@ -124,6 +124,8 @@ def normalize_host(entry):
     # What the collection's C++ baseline application measured on the same HEF (apps/hailo-baseline).
     host['app_fps'] = _number(entry.get('app_fps'))
     host['app_p99_ms'] = _number(entry.get('app_p99_ms'))
+    # The inference service's state and the p50 latency of its check requests (roles/inference).
+    host['service_p50_ms'] = _number(entry.get('service_p50_ms'))
     passed = entry.get('passed')
     host['passed'] = passed if isinstance(passed, bool) else None
     if host['passed'] is None and host['fps'] is not None and host['threshold'] is not None:
@@ -252,6 +254,16 @@ def app_text(host):
     return text
 
 
+def service_text(host):
+    """The inference service's state and latency: "service ready, p50 4.2 ms", or None when it is not deployed."""
+    if host['service_state'] is None:
+        return None
+    text = 'service %s' % host['service_state'].replace('_', ' ')
+    if host['service_p50_ms'] is not None:
+        text += ', p50 %s ms' % _fmt_number(host['service_p50_ms'])
+    return text
+
+
 # --- Markdown ---------------------------------------------------------------------------------------------------
 
 _MD_SPECIAL = '\\`*_[]<>|&~#!'
@@ -317,8 +329,9 @@ def render_markdown(report, troubleshooting_url=DEFAULT_TROUBLESHOOTING_URL):
         fps = fps_text(host)
         if host['passed'] is False:
             fps += ' (below)'
-        if app_text(host):
-            fps += '; ' + app_text(host)
+        for extra in (app_text(host), service_text(host)):
+            if extra:
+                fps += '; ' + extra
         lines.append('| %s |' % ' | '.join([
             md_escape(host['hostname']),
             md_escape(host['status'].upper()),
@@ -455,6 +468,7 @@ def html_view(report, troubleshooting_url=DEFAULT_TROUBLESHOOTING_URL):
             versions_consistent=_version_cells(host),
             fps_text=fps_text(host),
             app_text=app_text(host),
+            service_text=service_text(host),
             problems=[dict(problem, href=problem_href(problem['id'], troubleshooting_url))
                       for problem in host['problems']],
             problem_ids=' '.join(sorted(set(problem['id'] for problem in host['problems']))),
@@ -663,7 +677,9 @@ table.groups a.id { font-family: ui-monospace, SFMono-Regular, Menlo, monospace;
 {%- if host.model or host.fps_metric %}
 <div class="dim small">{{ [host.model, host.fps_metric] | select | join(', ') }}</div>{% endif %}
 {%- if host.app_text %}
-<div class="small">{{ host.app_text }}</div>{% endif %}</td>
+<div class="small">{{ host.app_text }}</div>{% endif %}
+{%- if host.service_text %}
+<div class="small">{{ host.service_text }}</div>{% endif %}</td>
 <td data-label="Problems">{% if host.problems %}<ul class="problems">
 {% for problem in host.problems %}<li class="sev-{{ problem.severity }}"><a href="{{ problem.href }}">{{ problem.id }}</a>
 {{ problem.message }}{% if problem.fix %}<div class="dim small">{{ problem.fix }}</div>{% endif %}</li>

@@ -9,6 +9,8 @@ result as a row of the fleet report."""
 
 from __future__ import annotations
 
+import json
+
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _baseline_app as baseline_app
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailo_problems as hailo_problems
 
@@ -151,6 +153,59 @@ def check_baseline(baseline, benchmark, tolerance):
     return []
 
 
+SERVICE_PROBLEMS = {
+    'down': ('inference_service_down', 'The inference service did not answer: %s.',
+             'See "journalctl -u hailo-inference" on the host; the service logs why it stopped.'),
+    'not_ready': ('inference_not_ready', 'The inference service is not ready: %s.',
+                  'A model that is not ready names its cause (no device, a missing or unreadable model file); the '
+                  'service loads it again on its own once the cause is gone.'),
+    'wrong_answer': ('inference_wrong_answer', 'The inference service answered wrongly: %s.',
+                     'Check the model, its labels and its pre-processing settings (inference_models).'),
+    'errors': ('inference_check_errors', 'The inference service failed requests: %s.',
+               'See the error in the message and "journalctl -u hailo-inference".'),
+}
+
+
+def _compare_finding(text, service):
+    """A finding for one ``hailo-inference compare`` report (JSON text), or None when it agrees."""
+    try:
+        report = json.loads(text)
+    except ValueError:
+        return finding('inference_compare_failed', 'warning', 'The comparison with the ONNX reference printed '
+                       'no report: %r.' % (text[:200],), 'Run "hailo-inference compare" on the host to see why.')
+    if 'top1_agreement' in report:
+        value, minimum, what = report['top1_agreement'], service.get('compare_min_agreement', 0.9), 'top-1 agreement'
+    else:
+        value, minimum, what = report.get('mean_iou'), service.get('compare_min_iou', 0.5), 'mean IoU of matched boxes'
+    if value is None or value >= minimum:
+        return None
+    return finding('inference_disagrees_with_reference', 'error',
+                   'Model %s on the device: %s with its ONNX reference is %.2f over %d image(s), below %.2f.' % (
+                       report.get('model'), what, value, report.get('images') or 0, minimum),
+                   'Quantisation changed the answers more than allowed: check the HEF matches the ONNX '
+                   '(same Model Zoo network) and the pre-processing settings of both.')
+
+
+def check_service(service):
+    """Findings from the inference role's inference_status: the probe's state and the comparisons."""
+    if not service or service.get('skipped'):
+        return []
+    state = service.get('state')
+    if state in SERVICE_PROBLEMS:
+        problem_id, message, fix = SERVICE_PROBLEMS[state]
+        return [finding(problem_id, 'error', message % (service.get('reason') or state), fix)]
+    findings = []
+    for text in service.get('compare') or []:
+        found = _compare_finding(text, service)
+        if found:
+            findings.append(found)
+    for error in service.get('compare_errors') or []:
+        findings.append(finding('inference_compare_failed', 'warning',
+                                'The comparison with the ONNX reference failed: %s' % (error or 'no message'),
+                                'Run "hailo-inference compare" on the host to see why.'))
+    return findings
+
+
 def _pcie(facts):
     devices = [d for d in facts.get('pci_devices') or [] if d.get('supported', True)]
     if not devices:
@@ -161,7 +216,7 @@ def _pcie(facts):
 
 
 def evaluate(facts, scan, benchmark, expected_version, min_devices=1, link_policy='warning', model=None,
-             baseline=None, baseline_tolerance=0.25):
+             baseline=None, baseline_tolerance=0.25, service=None):
     """Return ``{'status', 'failures', 'notices', 'row'}`` for one host."""
     facts = facts or {}
     scan = scan or {}
@@ -174,7 +229,7 @@ def evaluate(facts, scan, benchmark, expected_version, min_devices=1, link_polic
     known = set(p.get('id') for p in problems)
     scan_findings = [f for f in check_scan(scan, min_devices, facts) if f['id'] not in known]
     findings = (problems + scan_findings + check_firmware(devices, expected_version) + check_benchmark(benchmark)
-                + check_baseline(baseline, benchmark, baseline_tolerance))
+                + check_baseline(baseline, benchmark, baseline_tolerance) + check_service(service))
     failures = [f for f in findings if f.get('severity') == 'error']
     warnings = [f for f in findings if f.get('severity') != 'error']
     status = 'failed' if failures else ('warning' if warnings else 'ok')
@@ -202,6 +257,8 @@ def evaluate(facts, scan, benchmark, expected_version, min_devices=1, link_polic
         'passed': benchmark.get('passed'),
         'app_fps': baseline.get('fps'),
         'app_p99_ms': (baseline.get('latency_ms') or {}).get('p99'),
+        'service_state': (service or {}).get('state'),
+        'service_p50_ms': ((service or {}).get('latency_ms') or {}).get('p50'),
         'problems': [{'id': f['id'], 'severity': f['severity'], 'message': f['message']} for f in findings],
     }
     return {'status': status, 'failures': failures, 'notices': warnings, 'row': row}

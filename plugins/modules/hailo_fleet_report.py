@@ -112,6 +112,15 @@ options:
       app_p99_ms:
         description: The baseline application's p99 latency in milliseconds.
         type: float
+      service_state:
+        description: The inference service's state as M(hailo_open.hailo.hailo_inference_probe) reported it
+          (V(ready), V(not_ready), V(down), V(wrong_answer), V(errors)); left out where the service is not deployed.
+        type: str
+        version_added: 1.1.0
+      service_p50_ms:
+        description: The p50 latency in milliseconds of the inference service's check requests.
+        type: float
+        version_added: 1.1.0
       problems:
         description:
           - Problems found on the host, as M(hailo_open.hailo.hailo_device_facts) reports them. Each is a dict with
@@ -249,6 +258,8 @@ HOST_SPEC = dict(
     passed=dict(type='bool'),
     app_fps=dict(type='float'),
     app_p99_ms=dict(type='float'),
+    service_state=dict(type='str'),
+    service_p50_ms=dict(type='float'),
     problems=dict(type='list', elements='dict'),
     note=dict(type='str'),
 )

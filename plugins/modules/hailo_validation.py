@@ -21,6 +21,8 @@ description:
     devices, that the firmware running on each device has the expected major.minor, that the benchmark ran and
     reached its threshold, and that the collection's C++ baseline application (M(hailo_open.hailo.hailo_baseline_app))
     built and ran, at an FPS within O(baseline_tolerance) of the benchmark's streaming FPS (a warning beyond it).
+  - With O(service), also that the inference service (the C(hailo_open.hailo.inference) role) is ready, answered
+    its check image as expected and agrees with its ONNX reference; the row then carries its state and p50 latency.
   - Pure computation on its inputs; changes nothing and never fails for a failing node (the caller decides).
 author:
   - hailo_open.hailo contributors (@hailo-open)
@@ -50,6 +52,13 @@ options:
         is not a warning (V(0.25) is 25%).
     type: float
     default: 0.25
+  service:
+    description:
+      - The inference role's C(inference_status) fact - the result of
+        M(hailo_open.hailo.hailo_inference_probe) with C(compare) (the JSON reports of C(hailo-inference compare)),
+        C(compare_errors), C(compare_min_agreement) and C(compare_min_iou) - if the role ran.
+    type: dict
+    version_added: 1.1.0
   expected_version:
     description: The Hailo release every part must be at (major.minor.revision).
     type: str
@@ -113,6 +122,7 @@ def main():
             model=dict(type='str'),
             baseline=dict(type='dict'),
             baseline_tolerance=dict(type='float', default=0.25),
+            service=dict(type='dict'),
             expected_version=dict(type='str', required=True),
             min_devices=dict(type='int', default=1),
             link_below_expected=dict(type='str', choices=['error', 'warning', 'ignore'], default='warning'),
@@ -124,7 +134,7 @@ def main():
         module.fail_json(msg='baseline_tolerance must be 0 or more, not %s.' % params['baseline_tolerance'])
     verdict = validation.evaluate(params['facts'], params['scan'], params['benchmark'], params['expected_version'],
                                   params['min_devices'], params['link_below_expected'], params['model'],
-                                  params['baseline'], params['baseline_tolerance'])
+                                  params['baseline'], params['baseline_tolerance'], params['service'])
     module.exit_json(changed=False, **verdict)
 
 

@@ -106,3 +106,107 @@ def test_hefs_downloaded_once_with_their_sha256_recorded():
             expected = hashlib.sha256(handle.read()).hexdigest()
         with open(hef + '.sha256') as handle:
             assert handle.read().strip() == expected
+
+
+# --- the inference service (roles/inference) on the onnx backend with the generated fixture models ---------------
+
+def test_service_state_in_the_report(report):
+    for name in ('site-hailo8', 'site-hailo8l', 'site-gen2-slow'):
+        host = report[name]
+        assert host['service_state'] == 'ready' and host['service_p50_ms'] > 0, host
+    assert '; service ready, p50 ' in open(os.path.join(REPORT, 'fleet-report.md')).read()
+
+
+def test_service_runs_sandboxed_as_its_user(host):
+    service = host.service('hailo-inference')
+    assert service.is_running and service.is_enabled
+    props = dict(line.split('=', 1) for line in host.check_output(
+        'systemctl show hailo-inference -p User -p NoNewPrivileges -p ProtectSystem -p DevicePolicy '
+        '-p PrivateTmp -p Restart -p MainPID').splitlines())
+    assert props['User'] == 'hailo-inference' and props['NoNewPrivileges'] == 'yes'
+    assert props['ProtectSystem'] == 'strict' and props['DevicePolicy'] == 'closed' and props['Restart'] == 'on-failure'
+    user = host.user('hailo-inference')
+    assert 'hailo' in user.groups and user.shell == '/usr/sbin/nologin'
+    assert host.check_output('ps -o user= -p %s' % props['MainPID']).strip() == 'hailo-inference'
+
+
+# A request from inside the node with its own Python (the image has no curl): "STATUS CONTENT-TYPE" then the body.
+REQUEST = """
+import sys, urllib.request, urllib.error
+url, body, token = sys.argv[1], sys.argv[2], sys.argv[3]
+req = urllib.request.Request(url, data=open(body, 'rb').read() if body else None)
+if token:
+    req.add_header('Authorization', 'Bearer ' + token)
+try:
+    resp = urllib.request.urlopen(req, timeout=30)
+except urllib.error.HTTPError as exc:
+    resp = exc
+data = resp.read()
+sys.stdout.write('%d %s\\n' % (resp.status, resp.headers.get('Content-Type')))
+if resp.headers.get('Content-Type', '').startswith('multipart/'):
+    data = ('parts=%d jpegs=%d' % (data.count(b'--hailoframe'), data.count(bytes([255, 216])))).encode()
+sys.stdout.buffer.write(data)
+"""
+
+
+def request(host, path, body='', token=''):
+    """``(status, content type, body text)`` of a request to the node's service on 127.0.0.1:8000."""
+    out = host.check_output("python3 -c %s 'http://127.0.0.1:8000%s' '%s' '%s'" % (
+        __import__('shlex').quote(REQUEST), path, body, token))
+    head, _, text = out.partition('\n')
+    status, _, content_type = head.partition(' ')
+    return int(status), content_type, text
+
+
+CHECK_IMAGE = '/var/cache/hailo_open.hailo/inference/check/0-check.png'
+
+
+def token_of(host):
+    """The bearer token on the host that listens beyond loopback (site-gen2-slow); empty elsewhere."""
+    if host.backend.get_hostname() != 'site-gen2-slow':
+        return ''
+    return host.file('/etc/hailo_open/inference.token').content_string.strip()
+
+
+def test_open_inference_protocol_and_images(host):
+    token = token_of(host)
+    assert request(host, '/v2/health/ready')[0] == 200
+    status, _, text = request(host, '/v2/models/colours', token=token)
+    assert json.loads(text)['inputs'] == [{'name': 'images', 'datatype': 'UINT8', 'shape': [-1, 32, 32, 3]}]
+    status, _, text = request(host, '/v1/models/colours/classify', CHECK_IMAGE, token)
+    assert status == 200 and json.loads(text)['classes'][0]['label'] == 'red'
+    host.run("printf 'not an image' > /tmp/not-an-image")
+    status, _, text = request(host, '/v1/models/colours/classify', '/tmp/not-an-image', token)
+    assert status == 400 and 'not a JPEG or PNG image' in json.loads(text)['error']
+    status, content_type, text = request(host, '/metrics', token=token)
+    assert status == 200 and 'hailo_inference_model_ready{backend="onnx",model="colours"} 1.0' in text
+
+
+def test_token_only_where_the_service_listens_beyond_loopback(host):
+    config = json.loads(host.file('/etc/hailo_open/inference.json').content_string)
+    token_file = host.file('/etc/hailo_open/inference.token')
+    if host.backend.get_hostname() != 'site-gen2-slow':
+        assert config['server']['host'] == '127.0.0.1' and 'token_file' not in config['server']
+        assert not token_file.exists and request(host, '/v2')[0] == 200
+        return
+    assert config['server']['host'] == '0.0.0.0' and config['server']['token_file'] == 'token'
+    assert token_file.user == 'root' and token_file.mode == 0o600 and len(token_of(host)) == 40
+    assert request(host, '/v2')[0] == 401
+    assert request(host, '/v2', token='x' * 40)[0] == 401
+    assert request(host, '/v2/health/ready')[0] == 200
+    assert request(host, '/v2', token=token_of(host))[0] == 200
+    # The service's user cannot read the token file; systemd hands it over.
+    assert host.run('runuser -u hailo-inference -- cat /etc/hailo_open/inference.token').rc != 0
+
+
+def test_camera_only_where_configured(host):
+    token = token_of(host)
+    status, _, text = request(host, '/v1/models/colours/camera', token=token)
+    if host.backend.get_hostname() != 'site-hailo8':
+        assert status == 404 and 'has no camera configured' in json.loads(text)['error']
+        return
+    latest = json.loads(text)
+    assert status == 200 and latest['camera_up'] is True and latest['frame'] >= 1 and len(latest['classes']) == 3
+    status, content_type, text = request(host, '/v1/models/colours/camera.mjpg?frames=2')
+    assert status == 200 and content_type == 'multipart/x-mixed-replace; boundary=hailoframe'
+    assert text == 'parts=2 jpegs=2'

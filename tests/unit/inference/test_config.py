@@ -100,5 +100,9 @@ def test_builtin_labels():
     with open(path, encoding="utf-8") as handle:
         lines = handle.read().splitlines()
     assert len(lines) == 80 and lines[0] == "person" and lines[-1] == "toothbrush"
-    with pytest.raises(config.ConfigError, match="no built-in labels 'imagenet'; built in: coco"):
-        config.parse(base(labels="builtin:imagenet"))
+    with pytest.raises(config.ConfigError, match="no built-in labels 'nope'; built in: coco, imagenet"):
+        config.parse(base(labels="builtin:nope"))
+    imagenet = config.parse(base(labels="builtin:imagenet")).models[0].labels
+    with open(imagenet, encoding="utf-8") as handle:
+        names = handle.read().splitlines()
+    assert len(names) == 1000 and names[0] == "tench" and names[409] == "analog clock"

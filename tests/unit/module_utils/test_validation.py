@@ -1,5 +1,6 @@
 """Unit tests for plugins/module_utils/_validation.py."""
 
+import json
 import os
 import re
 
@@ -78,10 +79,13 @@ def test_error_problems_from_facts_fail_the_node():
 def test_every_finding_id_has_a_troubleshooting_section():
     doc = open(os.path.join(os.path.dirname(__file__), '..', '..', '..', 'docs', 'troubleshooting.md')).read()
     source = open(validation.__file__).read()
-    ids = set(re.findall(r"finding\(\s*'([a-z_]+)'", source)) | set(validation.BASELINE_FIXES)
+    ids = (set(re.findall(r"finding\(\s*'([a-z_]+)'", source)) | set(validation.BASELINE_FIXES)
+           | set(problem[0] for problem in validation.SERVICE_PROBLEMS.values()))
     assert ids == {'hailortcli_failed', 'too_few_devices', 'firmware_version_mismatch', 'benchmark_failed',
                    'benchmark_below_threshold', 'baseline_fps_differs', 'baseline_app_build_failed',
-                   'baseline_app_runtime_mismatch', 'baseline_app_failed'}
+                   'baseline_app_runtime_mismatch', 'baseline_app_failed', 'inference_service_down',
+                   'inference_not_ready', 'inference_wrong_answer', 'inference_check_errors',
+                   'inference_compare_failed', 'inference_disagrees_with_reference'}
     for finding_id in ids:
         assert re.search(r'^#+ .*%s' % finding_id, doc, re.MULTILINE), finding_id
 
@@ -186,3 +190,40 @@ def test_baseline_app_fps_far_from_the_benchmark_is_a_warning():
     # nothing to compare with: no warning
     assert validation.evaluate(FACTS, SCAN, None, '4.23.0', baseline=slow)['status'] == 'ok'
     assert validation.evaluate(FACTS, SCAN, BENCH, '4.23.0', baseline={'skipped': True})['status'] == 'ok'
+
+
+SERVICE = {'state': 'ready', 'reason': '', 'latency_ms': {'p50': 4.2, 'p90': 5.0, 'max': 6.0},
+           'compare_min_agreement': 0.9, 'compare_min_iou': 0.5}
+
+
+def test_service_ready_is_in_the_row():
+    verdict = validation.evaluate(FACTS, SCAN, BENCH, '4.23.0', service=SERVICE)
+    assert verdict['status'] == 'ok'
+    assert verdict['row']['service_state'] == 'ready' and verdict['row']['service_p50_ms'] == 4.2
+    assert validation.evaluate(FACTS, SCAN, BENCH, '4.23.0')['row']['service_state'] is None
+
+
+@pytest.mark.parametrize('state, problem_id', [
+    ('down', 'inference_service_down'), ('not_ready', 'inference_not_ready'),
+    ('wrong_answer', 'inference_wrong_answer'), ('errors', 'inference_check_errors')])
+def test_service_states_fail_the_node(state, problem_id):
+    verdict = validation.evaluate(FACTS, SCAN, BENCH, '4.23.0',
+                                  service=dict(SERVICE, state=state, reason='yolov8n: no device'))
+    assert verdict['status'] == 'failed' and [f['id'] for f in verdict['failures']] == [problem_id]
+    assert 'yolov8n: no device' in verdict['failures'][0]['message']
+
+
+def test_service_comparisons():
+    agree = json.dumps({'model': 'resnet_v1_50', 'task': 'classification', 'images': 4, 'top1_agreement': 1.0})
+    disagree = json.dumps({'model': 'resnet_v1_50', 'task': 'classification', 'images': 4, 'top1_agreement': 0.5})
+    boxes = json.dumps({'model': 'yolov8n', 'task': 'detection', 'images': 2, 'mean_iou': 0.3})
+    assert validation.check_service(dict(SERVICE, compare=[agree])) == []
+    found = validation.check_service(dict(SERVICE, compare=[disagree, boxes, 'Traceback'],
+                                          compare_errors=['hailo-inference: no device']))
+    assert [f['id'] for f in found] == ['inference_disagrees_with_reference', 'inference_disagrees_with_reference',
+                                        'inference_compare_failed', 'inference_compare_failed']
+    assert 'top-1 agreement with its ONNX reference is 0.50 over 4 image(s), below 0.90' in found[0]['message']
+    assert 'mean IoU of matched boxes with its ONNX reference is 0.30 over 2 image(s), below 0.50' in (
+        found[1]['message'])
+    assert found[3]['message'].endswith('hailo-inference: no device')
+    assert validation.check_service(None) == [] and validation.check_service({'skipped': True}) == []
