@@ -30,10 +30,10 @@ BASE_PACKAGES = ['python3-venv', 'python3-numpy', 'python3-aiohttp', 'python3-pi
 ONNX_PACKAGES = ['python3-onnxruntime']
 CAMERA_PACKAGES = ['ffmpeg']
 MODEL_KEYS = ('name', 'task', 'backend', 'hef_url', 'hef_path', 'onnx_url', 'onnx_path', 'onnx_member', 'labels',
-              'labels_url', 'labels_path', 'checksums', 'batch_size', 'max_batch_wait_ms', 'preprocess',
+              'labels_url', 'labels_path', 'checksums', 'batch_size', 'max_batch_wait_ms', 'instances', 'preprocess',
               'onnx_preprocess', 'postprocess', 'camera')
 # Keys passed to the service's configuration unchanged (it checks them itself, at start).
-SERVICE_KEYS = ('batch_size', 'max_batch_wait_ms', 'preprocess', 'onnx_preprocess', 'postprocess', 'camera')
+SERVICE_KEYS = ('batch_size', 'max_batch_wait_ms', 'instances', 'preprocess', 'onnx_preprocess', 'postprocess', 'camera')
 # The Model Zoo's bucket: compiled HEFs under ModelZoo/Compiled/, pretrained archives (with ONNX) beside them.
 MODEL_ZOO_ROOT = 'https://hailo-model-zoo.s3.eu-west-2.amazonaws.com'
 _NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$')

@@ -9,7 +9,7 @@ DOCUMENTATION = r'''
 ---
 module: hailo_baseline_app
 short_description: Build the collection's C++ baseline application against the installed HailoRT and run it on a HEF
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - >-
     Builds C(hailo-baseline), the small C++ program shipped in the collection's C(apps/hailo-baseline) directory,

@@ -116,11 +116,11 @@ options:
         description: The inference service's state as M(hailo_open.hailo.hailo_inference_probe) reported it
           (V(ready), V(not_ready), V(down), V(wrong_answer), V(errors)); left out where the service is not deployed.
         type: str
-        version_added: 1.1.0
+        version_added: 1.0.0
       service_p50_ms:
         description: The p50 latency in milliseconds of the inference service's check requests.
         type: float
-        version_added: 1.1.0
+        version_added: 1.0.0
       problems:
         description:
           - Problems found on the host, as M(hailo_open.hailo.hailo_device_facts) reports them. Each is a dict with

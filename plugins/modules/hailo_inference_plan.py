@@ -9,7 +9,7 @@ DOCUMENTATION = r'''
 ---
 module: hailo_inference_plan
 short_description: Plan the models, files, packages and configuration of the inference service on a host
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - Decides, without touching the host, what the C(hailo_open.hailo.inference) role installs for the service in
     C(apps/hailo-inference) - the model files each model needs (by URL, fetched once on the controller, or by a

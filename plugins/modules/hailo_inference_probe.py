@@ -9,7 +9,7 @@ DOCUMENTATION = r'''
 ---
 module: hailo_inference_probe
 short_description: Check that the inference service on a host is ready and answers a known image as expected
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - Asks the service that the C(hailo_open.hailo.inference) role deployed for its state (C(/v1/status)), waiting
     up to O(wait_timeout) seconds for every model to be ready, then sends O(check_image) to a classification

@@ -58,7 +58,7 @@ options:
         M(hailo_open.hailo.hailo_inference_probe) with C(compare) (the JSON reports of C(hailo-inference compare)),
         C(compare_errors), C(compare_min_agreement) and C(compare_min_iou) - if the role ran.
     type: dict
-    version_added: 1.1.0
+    version_added: 1.0.0
   expected_version:
     description: The Hailo release every part must be at (major.minor.revision).
     type: str

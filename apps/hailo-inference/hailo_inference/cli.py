@@ -83,6 +83,7 @@ def compare(args):
             reference_config = _as_yolov8(reference_config)
         for key, backend, cfg in (("served", served, model_config), ("reference", ref, reference_config)):
             helper = Model(cfg, backend)
+            helper.load_labels()
             for path in args.images:
                 with open(path, "rb") as handle:
                     image = pipeline.decode_image(handle.read())

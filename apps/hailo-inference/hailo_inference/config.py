@@ -67,7 +67,8 @@ class ModelConfig:
     onnx: str | None = None
     labels: str | None = None
     batch_size: int = 1
-    max_batch_wait_ms: float = 2.0
+    max_batch_wait_ms: float = 0.0
+    instances: int = 2
     preprocess: Preprocess = field(default_factory=Preprocess)
     postprocess: Postprocess = field(default_factory=Postprocess)
     camera: Camera | None = None
@@ -191,7 +192,7 @@ def _labels(value, where):
 
 def _model(data, index):
     where = "models[%d]" % index
-    _only(data, ("name", "task", "backend", "hef", "onnx", "labels", "batch_size", "max_batch_wait_ms",
+    _only(data, ("name", "task", "backend", "hef", "onnx", "labels", "batch_size", "max_batch_wait_ms", "instances",
                  "preprocess", "postprocess", "camera", "onnx_preprocess"), where)
     name = _take(data, "name", where, str)
     if not name or not _NAME_RE.match(name):
@@ -204,7 +205,8 @@ def _model(data, index):
         onnx=_take(data, "onnx", where, str),
         labels=_labels(_take(data, "labels", where, str), where),
         batch_size=_take(data, "batch_size", where, int, 1, minimum=1),
-        max_batch_wait_ms=_take(data, "max_batch_wait_ms", where, float, 2.0, minimum=0.0),
+        max_batch_wait_ms=_take(data, "max_batch_wait_ms", where, float, 0.0, minimum=0.0),
+        instances=_take(data, "instances", where, int, 2, minimum=1),
         preprocess=_preprocess(data.get("preprocess"), where + ".preprocess"),
         postprocess=_postprocess(data.get("postprocess"), where + ".postprocess"),
         camera=_camera(data.get("camera"), where + ".camera"),

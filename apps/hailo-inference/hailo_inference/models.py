@@ -1,7 +1,8 @@
 """A served model: its backend, a batcher in front of it, its state, and the image pipeline around it.
 
-Concurrent requests are gathered into one backend call of up to ``batch_size`` frames (waiting at most
-``max_batch_wait_ms`` after the first); the backend runs on a thread of its own so that the event loop keeps
+Concurrent requests are gathered into one backend call of up to ``batch_size`` frames: those that queued while the
+previous call ran, plus those that arrive within ``max_batch_wait_ms`` (default 0: none are waited for, so a lone
+request pays no batching delay); the backend runs on a thread of its own so that the event loop keeps
 serving. A backend that becomes unavailable marks the model not ready, fails the requests in flight with 503, and
 is loaded again every ``retry_seconds`` until it succeeds.
 """
@@ -34,24 +35,28 @@ class Model:
         self.max_image_pixels = max_image_pixels
         self.state = "loading"
         self.reason = "not loaded yet"
-        self.labels = pipeline.load_labels(config.labels) if config.labels else []
-        self._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="model-" + config.name)
+        self.labels = []
+        self._executor = concurrent.futures.ThreadPoolExecutor(config.instances,
+                                                               thread_name_prefix="model-" + config.name)
+        self._slots = None
         self._queue = None
         self._tasks = []
         self._frames = deque(maxlen=4096)
+        self._running = set()
         self.on_state = None
 
     # ----- life cycle
     async def start(self):
         """Load the backend (in the background on failure) and start the batcher."""
         self._queue = asyncio.Queue()
+        self._slots = asyncio.Semaphore(self.config.instances)
         self._tasks.append(asyncio.create_task(self._batcher()))
         await self._load()
 
     async def stop(self):
-        for task in self._tasks:
+        for task in list(self._running) + self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._running, *self._tasks, return_exceptions=True)
         self._tasks.clear()
         await asyncio.get_running_loop().run_in_executor(self._executor, self.backend.close)
         self._executor.shutdown(wait=False)
@@ -59,13 +64,26 @@ class Model:
     async def _load(self):
         loop = asyncio.get_running_loop()
         try:
-            await loop.run_in_executor(self._executor, self.backend.load)
+            await loop.run_in_executor(self._executor, self._load_files)
             self._check_io()
         except (BackendUnavailable, ValueError) as exc:
             self._set_state("unavailable", str(exc))
             self._tasks.append(asyncio.create_task(self._retry()))
             return
         self._set_state("ready", "")
+
+    def _load_files(self):
+        self.load_labels()
+        self.backend.load()
+
+    def load_labels(self):
+        """Read the labels file (BackendUnavailable when it cannot be read)."""
+        if self.config.labels:
+            try:
+                self.labels = pipeline.load_labels(self.config.labels)
+            except (OSError, UnicodeDecodeError) as exc:
+                raise BackendUnavailable("the labels file %s cannot be read: %s" % (
+                    self.config.labels, getattr(exc, "strerror", None) or exc)) from exc
 
     async def _retry(self):
         await asyncio.sleep(self.retry_seconds)
@@ -125,37 +143,54 @@ class Model:
         loop = asyncio.get_running_loop()
         wait = self.config.max_batch_wait_ms / 1000.0
         while True:
+            # Up to ``instances`` batches run at once (one waits for its device transfer while another computes);
+            # while all are busy, requests queue up and form the next batch.
+            await self._slots.acquire()
             batch = [await self._queue.get()]
+            # Requests that arrived while the previous batches ran join at once; then wait at most
+            # max_batch_wait_ms (0: not at all) for more, up to the batch size.
             deadline = loop.time() + wait
             while len(batch) < self.config.batch_size:
+                if not self._queue.empty():
+                    batch.append(self._queue.get_nowait())
+                    continue
                 remaining = deadline - loop.time()
-                if remaining <= 0 and self._queue.empty():
+                if remaining <= 0:
                     break
                 try:
-                    batch.append(await asyncio.wait_for(self._queue.get(), max(remaining, 0)))
+                    batch.append(await asyncio.wait_for(self._queue.get(), remaining))
                 except asyncio.TimeoutError:
                     break
             batch = [(item, future) for item, future in batch if not future.cancelled()]
             if not batch:
+                self._slots.release()
                 continue
-            try:
-                results = await loop.run_in_executor(self._executor, self.backend.infer, [b[0] for b in batch])
-            except BackendUnavailable as exc:
-                self._unavailable(exc)
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(ModelUnavailable("model %s is not ready: %s" % (self.config.name, exc)))
-                continue
-            except Exception as exc:  # pylint: disable=broad-except  # one bad batch must not stop the batcher
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            now = time.monotonic()
-            for (_, future), result in zip(batch, results):
-                self._frames.append(now)
+            task = asyncio.create_task(self._run(batch))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+    async def _run(self, batch):
+        loop = asyncio.get_running_loop()
+        try:
+            results = await loop.run_in_executor(self._executor, self.backend.infer, [b[0] for b in batch])
+        except BackendUnavailable as exc:
+            self._unavailable(exc)
+            for _, future in batch:
                 if not future.done():
-                    future.set_result(result)
+                    future.set_exception(ModelUnavailable("model %s is not ready: %s" % (self.config.name, exc)))
+            return
+        except Exception as exc:  # pylint: disable=broad-except  # one bad batch must not stop the model
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        finally:
+            self._slots.release()
+        now = time.monotonic()
+        for (_, future), result in zip(batch, results):
+            self._frames.append(now)
+            if not future.done():
+                future.set_result(result)
 
     def check_tensors(self, inputs):
         """``{name: array without batch axis}`` from protocol inputs; :class:`TensorError` when they do not fit.

@@ -106,7 +106,9 @@ class Service:
         start = time.perf_counter()
         route = request.match_info.route.resource
         endpoint = route.canonical if route is not None else "unknown"
+        # Only served models become label values: a client cannot grow the metrics with made-up names.
         model = request.match_info.get("model", "")
+        model = model if model in self.models else ""
         try:
             if self.token and request.path not in OPEN_PATHS:
                 header = request.headers.get("Authorization", "")

@@ -106,3 +106,11 @@ def test_builtin_labels():
     with open(imagenet, encoding="utf-8") as handle:
         names = handle.read().splitlines()
     assert len(names) == 1000 and names[0] == "tench" and names[409] == "analog clock"
+
+
+def test_batching_settings():
+    model = config.parse(base(batch_size=8, instances=3, max_batch_wait_ms=1.5)).models[0]
+    assert (model.batch_size, model.instances, model.max_batch_wait_ms) == (8, 3, 1.5)
+    assert config.parse(base()).models[0].instances == 2 and config.parse(base()).models[0].max_batch_wait_ms == 0
+    with pytest.raises(config.ConfigError, match="instances: must be at least 1"):
+        config.parse(base(instances=0))

@@ -178,6 +178,8 @@ def test_missing_and_bad_model_files(serve, models_dir, tmp_path):
     bad.write_bytes(b"\x01HEF this is not an ONNX file")
     entries = model_entries(models_dir, shapes={"onnx": str(bad)})
     entries.append({"name": "gone", "task": "classification", "backend": "onnx", "onnx": str(tmp_path / "no.onnx")})
+    entries.append({"name": "unlabelled", "task": "classification", "backend": "onnx",
+                    "onnx": str(models_dir / "colours.onnx"), "labels": str(tmp_path / "no-labels.txt")})
     running = serve({"models": entries})
     status, body, _ = running.json("GET", "/v2/health/ready")
     assert status == 503 and "gone (the model file" in body["error"] and "shapes (" in body["error"]
@@ -187,6 +189,9 @@ def test_missing_and_bad_model_files(serve, models_dir, tmp_path):
     assert status == 503 and "does not exist" in body["error"]
     status, body, _ = running.json("GET", "/v2/models/gone")
     assert status == 503 and "not loaded" in body["error"]
+    status, body, _ = running.json("GET", "/v2/models/unlabelled/ready")
+    assert status == 503 and "the labels file %s cannot be read: No such file" % (tmp_path / "no-labels.txt") in (
+        body["error"])
     # The good model keeps serving.
     assert running.json("POST", "/v1/models/colours/classify", (models_dir / "red.png").read_bytes())[0] == 200
     status, body, _ = running.json("GET", "/v1/status")
@@ -243,7 +248,7 @@ def test_metrics(running, models_dir):
     assert ('hailo_inference_requests_total{code="200",endpoint="/v1/models/{model}/classify",model="colours"} 1.0'
             in text)
     assert 'hailo_inference_errors_total{endpoint="/v1/models/{model}/classify",model="colours"} 1.0' in text
-    assert 'code="404",endpoint="/v2/models/{model}",model="unknown"' in text
+    assert 'code="404",endpoint="/v2/models/{model}",model=""' in text and 'model="unknown"' not in text
     assert 'hailo_inference_request_duration_seconds_bucket{endpoint="/v1/models/{model}/classify",le="0.001"' in text
     assert 'hailo_inference_model_ready{backend="onnx",model="colours"} 1.0' in text
     assert 'hailo_inference_frames_per_second{model="colours"} 0.1' in text
