@@ -43,7 +43,7 @@ _VIDEO_RE = re.compile(r'^/dev/video[0-9]+$')
 
 def url_placeholders(url):
     """The placeholder names used in ``url`` (``{arch}`` -> ``arch``)."""
-    return [field for _, field, _, _ in string.Formatter().parse(url) if field]
+    return [part[1] for part in string.Formatter().parse(url) if part[1]]
 
 
 def expand_url(url, values, where):

@@ -176,7 +176,7 @@ def main():
             module.fail_json(msg=str(exc))
         if model:
             headers['Content-Type'] = 'application/octet-stream'
-            for _ in range(params['requests']):
+            for dummy in range(params['requests']):
                 start = time.time()
                 try:
                     code, answer = _call('%s/v1/models/%s/classify' % (base, model), headers, data=image)

@@ -1,6 +1,7 @@
 """The HTTP API on a real server (aiohttp on 127.0.0.1) with real HTTP requests and the onnx backend."""
 
 import json
+import threading
 import time
 
 import numpy as np
@@ -212,16 +213,26 @@ def test_model_file_that_appears_later_is_loaded(serve, models_dir, tmp_path):
 
 
 class RecordingOnnx(OnnxBackend):
-    """The onnx backend, recording the size of each batch it is given."""
+    """The onnx backend, recording the size of each batch it is given and how many ran at once."""
 
     def __init__(self, config):
         super().__init__(config)
         self.batches = []
+        self.running = 0
+        self.most_at_once = 0
+        self.lock = threading.Lock()
 
     def infer(self, batch):
-        self.batches.append(len(batch))
-        time.sleep(0.005)
-        return super().infer(batch)
+        with self.lock:
+            self.batches.append(len(batch))
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+        time.sleep(0.02)
+        try:
+            return super().infer(batch)
+        finally:
+            with self.lock:
+                self.running -= 1
 
 
 def test_concurrent_requests_are_batched(serve, models_dir):
@@ -236,6 +247,18 @@ def test_concurrent_requests_are_batched(serve, models_dir):
         answers = list(pool.map(lambda _: running.json("POST", "/v1/models/colours/classify", image), range(32)))
     assert all(status == 200 and body["classes"][0]["label"] == "red" for status, body, _ in answers)
     assert sum(backend.batches) == 32 and max(backend.batches) > 1 and max(backend.batches) <= 4
+    # Two batches in flight by default (instances), never more.
+    assert backend.most_at_once == 2
+
+
+def test_a_lone_request_is_not_held_back(serve, models_dir):
+    from hailo_inference import config as service_config
+    data = {"models": model_entries(models_dir, colours={"instances": 1})}
+    backend = RecordingOnnx(service_config.parse(data).models[0])
+    running = serve(data, backends={"colours": backend})
+    for _ in range(3):
+        assert running.json("POST", "/v1/models/colours/classify", (models_dir / "red.png").read_bytes())[0] == 200
+    assert backend.batches == [1, 1, 1] and backend.most_at_once == 1
 
 
 def test_metrics(running, models_dir):
