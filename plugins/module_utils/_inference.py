@@ -36,6 +36,8 @@ MODEL_KEYS = ('name', 'task', 'backend', 'hef_url', 'hef_path', 'onnx_url', 'onn
 SERVICE_KEYS = ('batch_size', 'max_batch_wait_ms', 'instances', 'preprocess', 'onnx_preprocess', 'postprocess', 'camera')
 # The Model Zoo's bucket: compiled HEFs under ModelZoo/Compiled/, pretrained archives (with ONNX) beside them.
 MODEL_ZOO_ROOT = 'https://hailo-model-zoo.s3.eu-west-2.amazonaws.com'
+# Where the service reads its token: its runtime directory, into which the unit copies the root-only token file.
+TOKEN_RUNTIME_PATH = '/run/hailo-inference/token'
 _NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$')
 _SHA256_RE = re.compile(r'^[0-9a-f]{64}$')
 _VIDEO_RE = re.compile(r'^/dev/video[0-9]+$')
@@ -221,7 +223,7 @@ def plan(models, backend, architecture=None, hailort_version=None, model_zoo_url
         packages += CAMERA_PACKAGES
     server = {'host': listen_host, 'port': port, 'max_body_bytes': max_body_bytes}
     if need_token:
-        server['token_file'] = 'token'
+        server['token_file'] = TOKEN_RUNTIME_PATH
     return {
         'models': names,
         'files': [{'dest': f['dest'], 'path': f['path'], 'cache': f.get('extracted') or f['cache'],

@@ -16,6 +16,7 @@ description:
     model O(requests) times and reports the top class and the latency percentiles.
   - The result is a finding, not a failure (RV(state)); M(hailo_open.hailo.hailo_validation) judges it and the
     fleet report shows it. The module fails only for bad arguments or an unreadable image or token file.
+  - It changes nothing on the host but its O(state_file), a record of the last check (not in check mode).
 author:
   - hailo_open.hailo contributors (@hailo-open)
 extends_documentation_fragment:
@@ -46,6 +47,23 @@ options:
     description: How many times to send the check image (the latency percentiles come from these).
     type: int
     default: 20
+  state_file:
+    description:
+      - A file on the host where the check's answer and latencies are kept, with what they were measured with
+        (O(url), O(check_model), O(expect), O(requests), the image's sha256 and O(fingerprint)).
+      - While the service is ready and that record is at most O(max_age) seconds old, the check is not sent again:
+        a re-run with nothing changed reports the same figures (and the fleet report does not change). The
+        service's state is always asked live.
+    type: path
+  max_age:
+    description: Seconds a recorded check stays valid; V(0) always sends the check again.
+    type: int
+    default: 0
+  fingerprint:
+    description: What else the check depends on (the role passes the service's version and its configuration's
+      checksum), so that a changed service is measured again.
+    type: str
+    default: ""
 seealso:
   - module: hailo_open.hailo.hailo_inference_plan
   - module: hailo_open.hailo.hailo_validation
@@ -95,8 +113,13 @@ errors:
   description: Check requests that failed.
   returned: always
   type: int
+reused:
+  description: Whether the check's answer and latencies came from O(state_file) instead of new requests.
+  returned: always
+  type: bool
 '''
 
+import hashlib
 import json
 import time
 
@@ -104,6 +127,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 from ansible.module_utils.urls import open_url
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _inference_probe as probe
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _measurements as measurements
 
 
 def _call(url, headers, data=None, timeout=30):
@@ -119,6 +143,27 @@ def _call(url, headers, data=None, timeout=30):
             return exc.code, None
 
 
+def _check(base, model, headers, image, requests, reason):
+    """Send the check image ``requests`` times: ``(check, latencies, errors, reason)``."""
+    check, latencies, errors = None, [], 0
+    headers = dict(headers, **{'Content-Type': 'application/octet-stream'})
+    for dummy in range(requests):
+        start = time.time()
+        try:
+            code, answer = _call('%s/v1/models/%s/classify' % (base, model), headers, data=image)
+        except (URLError, OSError, ValueError) as exc:
+            code, answer = None, {'error': str(exc)}
+        if code == 200 and (answer or {}).get('classes'):
+            latencies.append(time.time() - start)
+            if check is None:
+                best = answer['classes'][0]
+                check = {'model': model, 'label': best.get('label'), 'score': best.get('score')}
+        else:
+            errors += 1
+            reason = (answer or {}).get('error') or 'HTTP %s' % code
+    return check, latencies, errors, reason
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -129,6 +174,9 @@ def main():
             check_model=dict(type='str'),
             expect=dict(type='str', default=''),
             requests=dict(type='int', default=20),
+            state_file=dict(type='path'),
+            max_age=dict(type='int', default=0),
+            fingerprint=dict(type='str', default=''),
         ),
         supports_check_mode=True,
     )
@@ -168,30 +216,25 @@ def main():
         if time.time() >= deadline:
             break
         time.sleep(1)
-    check, latencies, errors = None, [], 0
+    check, latencies, errors, reused = None, [], 0, False
     if status is not None and status.get('ready') and image is not None:
         try:
             model = probe.pick_check_model(status, params['check_model'])
         except ValueError as exc:
             module.fail_json(msg=str(exc))
-        if model:
-            headers['Content-Type'] = 'application/octet-stream'
-            for dummy in range(params['requests']):
-                start = time.time()
-                try:
-                    code, answer = _call('%s/v1/models/%s/classify' % (base, model), headers, data=image)
-                except (URLError, OSError, ValueError) as exc:
-                    code, answer = None, {'error': str(exc)}
-                if code == 200 and (answer or {}).get('classes'):
-                    latencies.append(time.time() - start)
-                    if check is None:
-                        best = answer['classes'][0]
-                        check = {'model': model, 'label': best.get('label'), 'score': best.get('score')}
-                else:
-                    errors += 1
-                    reason = (answer or {}).get('error') or 'HTTP %s' % code
+        wanted = measurements.key({'url': base, 'model': model, 'expect': params['expect'],
+                                   'requests': params['requests'], 'fingerprint': params['fingerprint'],
+                                   'image': hashlib.sha256(image).hexdigest()})
+        kept = measurements.recorded(params['state_file'], params['max_age'], wanted, time.time())
+        if kept:
+            check, latencies, reused = kept['check'], kept['latencies'], True
+        elif model:
+            check, latencies, errors, reason = _check(base, model, headers, image, params['requests'], reason)
+            if params['state_file'] and check is not None and not errors and not module.check_mode:
+                measurements.record(params['state_file'], wanted, {'check': check, 'latencies': latencies},
+                                    ('check', 'latencies'), time.time())
     result = probe.judge(status, check, params['expect'], latencies, errors, reason)
-    module.exit_json(changed=False, **result)
+    module.exit_json(changed=False, reused=reused, **result)
 
 
 if __name__ == '__main__':

@@ -189,14 +189,17 @@ def test_token_only_where_the_service_listens_beyond_loopback(host):
         assert config['server']['host'] == '127.0.0.1' and 'token_file' not in config['server']
         assert not token_file.exists and request(host, '/v2')[0] == 200
         return
-    assert config['server']['host'] == '0.0.0.0' and config['server']['token_file'] == 'token'
+    assert config['server']['host'] == '0.0.0.0' and config['server']['token_file'] == '/run/hailo-inference/token'
     assert token_file.user == 'root' and token_file.mode == 0o600 and len(token_of(host)) == 40
     assert request(host, '/v2')[0] == 401
     assert request(host, '/v2', token='x' * 40)[0] == 401
     assert request(host, '/v2/health/ready')[0] == 200
     assert request(host, '/v2', token=token_of(host))[0] == 200
-    # The service's user cannot read the token file; systemd hands it over.
+    # The service's user cannot read the token file; the unit copies it into the service's runtime directory.
     assert host.run('runuser -u hailo-inference -- cat /etc/hailo_open/inference.token').rc != 0
+    copy = host.file('/run/hailo-inference/token')
+    assert copy.user == 'hailo-inference' and copy.mode == 0o400 and copy.content_string.strip() == token_of(host)
+    assert host.file('/run/hailo-inference').mode == 0o700
 
 
 def test_camera_only_where_configured(host):

@@ -63,3 +63,27 @@ def test_bad_arguments(serve, models_dir, tmp_path):
     assert result["failed"] is True and "'resnet' is not served" in result["msg"]
     result = probe(running, requests=0)
     assert result["failed"] is True and "requests must be 1 or more" in result["msg"]
+
+
+def test_a_recent_check_is_reused_while_the_service_is_ready(serve, models_dir, tmp_path):
+    running = serve({"models": model_entries(models_dir)})
+    args = dict(check_image=str(models_dir / "red.png"), expect="red", requests=3,
+                state_file=str(tmp_path / "check.json"), max_age=3600, fingerprint="1.0.0 abc")
+    first = probe(running, **args)
+    assert first["reused"] is False and first["state"] == "ready" and (tmp_path / "check.json").exists()
+    second = probe(running, **args)
+    assert second["reused"] is True and second["latency_ms"] == first["latency_ms"]
+    assert second["check"]["label"] == "red"
+    # Another fingerprint (a changed service) or max_age 0 measures again.
+    assert probe(running, **dict(args, fingerprint="1.0.1 abc"))["reused"] is False
+    assert probe(running, **dict(args, max_age=0))["reused"] is False
+
+
+def test_a_recorded_check_does_not_hide_a_service_that_is_not_ready(serve, models_dir, tmp_path):
+    args = dict(check_image=str(models_dir / "red.png"), requests=2, state_file=str(tmp_path / "check.json"),
+                max_age=3600, wait_timeout=1)
+    running = serve({"models": model_entries(models_dir)})
+    assert probe(running, **args)["state"] == "ready"
+    broken = serve({"models": model_entries(models_dir, shapes={"onnx": str(tmp_path / "gone.onnx")})})
+    result = run_module(hailo_inference_probe.main, dict(args, url=broken.url))
+    assert result["state"] == "not_ready" and result["reused"] is False

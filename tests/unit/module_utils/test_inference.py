@@ -82,7 +82,7 @@ def test_plan_camera_token_and_checksums():
                  checksums={'hef': 'a' * 64})
     result = inference.plan([model], 'hailo', 'hailo8', '4.23.0', ZOO, listen_host='0.0.0.0', port=9000)
     assert result['devices'] == ['/dev/video0'] and 'ffmpeg' in result['packages']
-    assert result['token'] is True and result['config']['server']['token_file'] == 'token'
+    assert result['token'] is True and result['config']['server']['token_file'] == '/run/hailo-inference/token'
     assert result['config']['server']['port'] == 9000
     assert result['downloads'][0]['sha256'] == 'a' * 64
     assert result['config']['models'][0]['camera'] == {'source': '/dev/video0', 'fps': 5}
