@@ -51,7 +51,7 @@ options:
     description:
       - A file on the host where the check's answer and latencies are kept, with what they were measured with
         (O(url), O(check_model), O(expect), O(requests), the image's sha256 and O(fingerprint)).
-      - While the service is ready and that record is at most O(max_age) seconds old, the check is not sent again:
+      - While the service is ready and that record is at most O(max_age) seconds old, the check is not sent again -
         a re-run with nothing changed reports the same figures (and the fleet report does not change). The
         service's state is always asked live.
     type: path
