@@ -142,7 +142,7 @@ try:
 except urllib.error.HTTPError as exc:
     resp = exc
 data = resp.read()
-sys.stdout.write('%d %s\\n' % (resp.status, resp.headers.get('Content-Type')))
+sys.stdout.buffer.write(('%d %s' % (resp.status, resp.headers.get('Content-Type'))).encode() + bytes([10]))
 if resp.headers.get('Content-Type', '').startswith('multipart/'):
     data = ('parts=%d jpegs=%d' % (data.count(b'--hailoframe'), data.count(bytes([255, 216])))).encode()
 sys.stdout.buffer.write(data)
