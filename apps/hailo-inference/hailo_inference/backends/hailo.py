@@ -104,7 +104,7 @@ class HailoBackend(Backend):
     def infer(self, batch):
         if self._configured is None:
             raise BackendUnavailable("the model is not loaded")
-        model, configured = self._model, self._configured
+        configured = self._configured
         try:
             bindings = []
             for item in batch:
@@ -120,7 +120,6 @@ class HailoBackend(Backend):
                      if spec.name in self._nms else b.output(spec.name).get_buffer() for spec in self.outputs}
                     for b in bindings]
         except Exception as exc:  # a lost device surfaces as a HailoRT exception from any of these calls
-            del model
             self.close()
             raise BackendUnavailable("HailoRT failed: %s" % exc) from exc
 
