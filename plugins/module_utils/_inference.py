@@ -26,7 +26,8 @@ from ansible_collections.hailo_open.hailo.plugins.module_utils import _hailo_mod
 TASKS = ('classification', 'detection')
 BACKENDS = ('hailo', 'onnx')
 PLACEHOLDERS = ('zoo', 'mz_version', 'arch')
-BASE_PACKAGES = ['python3-venv', 'python3-numpy', 'python3-aiohttp', 'python3-pil', 'python3-prometheus-client']
+BASE_PACKAGES = ['python3-venv', 'python3-numpy', 'python3-aiohttp', 'python3-uvloop', 'python3-pil',
+                 'python3-prometheus-client']
 ONNX_PACKAGES = ['python3-onnxruntime']
 CAMERA_PACKAGES = ['ffmpeg']
 MODEL_KEYS = ('name', 'task', 'backend', 'hef_url', 'hef_path', 'onnx_url', 'onnx_path', 'onnx_member', 'labels',
@@ -176,7 +177,7 @@ def _is_loopback(host):
 
 def plan(models, backend, architecture=None, hailort_version=None, model_zoo_url=MODEL_ZOO_ROOT,
          model_dir='/var/lib/hailo_open/models', listen_host='127.0.0.1', port=8000,
-         max_body_bytes=16 * 1024 * 1024, token=False, compare=False):
+         max_body_bytes=16 * 1024 * 1024, token=False, compare=False, access_log=False):
     """Everything the role needs for the models of one host; raises ValueError with the variable at fault.
 
     Returns ``{'models', 'files', 'downloads', 'packages', 'devices', 'config', 'token', 'compare'}``: ``files``
@@ -221,7 +222,7 @@ def plan(models, backend, architecture=None, hailort_version=None, model_zoo_url
     cameras = [m['camera'] for m in planned if m['camera']]
     if cameras:
         packages += CAMERA_PACKAGES
-    server = {'host': listen_host, 'port': port, 'max_body_bytes': max_body_bytes}
+    server = {'host': listen_host, 'port': port, 'max_body_bytes': max_body_bytes, 'access_log': bool(access_log)}
     if need_token:
         server['token_file'] = TOKEN_RUNTIME_PATH
     return {

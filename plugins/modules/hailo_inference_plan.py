@@ -73,6 +73,11 @@ options:
     description: Require a bearer token even on a loopback address.
     type: bool
     default: false
+  access_log:
+    description:
+      - Log one line per request (the service's journal). Off by default; the C(/metrics) endpoint counts requests.
+    type: bool
+    default: false
   compare:
     description: Plan the comparison of each hailo model with its ONNX reference (needs C(onnx_url) or C(onnx_path)).
     type: bool
@@ -166,6 +171,7 @@ def main():
             max_body_bytes=dict(type='int', default=16777216),
             token=dict(type='bool', default=False),
             compare=dict(type='bool', default=False),
+            access_log=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )
@@ -174,7 +180,7 @@ def main():
         result = inference.plan(params['models'], params['backend'], params['architecture'],
                                 params['hailo_version'], params['model_zoo_url'], params['model_dir'],
                                 params['listen_host'], params['port'], params['max_body_bytes'], params['token'],
-                                params['compare'])
+                                params['compare'], params['access_log'])
     except ValueError as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(changed=False, **result)

@@ -13,6 +13,7 @@ The token of ``server.token_file`` is read from systemd's credential directory w
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import os
@@ -42,9 +43,20 @@ def serve(args):
     config = load(args.config)
     service = Service(config, token=_token(config))
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # One journal line per request only when asked (server.access_log); /metrics counts requests either way.
+    access_log = {"access_log_format": '%a "%r" %s %b %Tfs'} if config.server.access_log else {"access_log": None}
     web.run_app(service.app(), host=config.server.host, port=config.server.port, print=None,
-                access_log_format='%a "%r" %s %b %Tfs')
+                loop=event_loop(), **access_log)
     return 0
+
+
+def event_loop():
+    """uvloop's event loop when it is installed (Debian: python3-uvloop), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
 
 
 def check(args):

@@ -89,6 +89,7 @@ class ServerConfig:
     max_body_bytes: int = DEFAULT_MAX_BODY
     max_image_pixels: int = 40_000_000
     retry_seconds: float = 5.0
+    access_log: bool = False
 
 
 @dataclass(frozen=True)
@@ -229,7 +230,8 @@ def parse(data):
     """A :class:`Config` from the decoded JSON document; raises :class:`ConfigError`."""
     _only(data, ("server", "models"), "")
     server = data.get("server") or {}
-    _only(server, ("host", "port", "name", "token_file", "max_body_bytes", "max_image_pixels", "retry_seconds"),
+    _only(server, ("host", "port", "name", "token_file", "max_body_bytes", "max_image_pixels", "retry_seconds",
+                   "access_log"),
           "server")
     host = _take(server, "host", "server", str, "127.0.0.1")
     try:
@@ -245,7 +247,8 @@ def parse(data):
         name=_take(server, "name", "server", str, "hailo-inference"),
         max_body_bytes=_take(server, "max_body_bytes", "server", int, DEFAULT_MAX_BODY, minimum=1024),
         max_image_pixels=_take(server, "max_image_pixels", "server", int, 40_000_000, minimum=1),
-        retry_seconds=_take(server, "retry_seconds", "server", float, 5.0, minimum=0.1))
+        retry_seconds=_take(server, "retry_seconds", "server", float, 5.0, minimum=0.1),
+        access_log=_take(server, "access_log", "server", bool, False))
     if server_config.port > 65535:
         raise ConfigError("server.port: %d is not a TCP port" % server_config.port)
     models = data.get("models")

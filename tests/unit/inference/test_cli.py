@@ -1,6 +1,8 @@
 """The command line: check, compare, and errors."""
 
+import asyncio
 import json
+import sys
 
 import pytest
 
@@ -75,3 +77,32 @@ def test_version(capsys):
     with pytest.raises(SystemExit):
         cli.main(["--version"])
     assert capsys.readouterr().out.strip() == __import__("hailo_inference").__version__
+
+
+@pytest.mark.parametrize("access_log, expected", [(None, {"access_log": None}),
+                                                  (True, {"access_log_format": '%a "%r" %s %b %Tfs'})])
+def test_serve_logs_requests_only_when_asked(tmp_path, models_dir, monkeypatch, access_log, expected):
+    calls = []
+    monkeypatch.setattr("aiohttp.web.run_app", lambda app, **kwargs: calls.append(kwargs))
+    data = {"models": model_entries(models_dir)}
+    if access_log:
+        data["server"] = {"access_log": True, "port": 8123}
+    assert cli.main(["serve", "--config", write(tmp_path, data)]) == 0
+    kwargs = calls[0]
+    kwargs.pop("loop").close()
+    assert kwargs == dict(expected, host="127.0.0.1", port=8123 if access_log else 8000, print=None)
+
+
+def test_event_loop_is_uvloop_when_installed(monkeypatch):
+    import uvloop  # a test requirement (tests/requirements.txt), as on nodes (python3-uvloop)
+    loop = cli.event_loop()
+    try:
+        assert isinstance(loop, uvloop.Loop)
+    finally:
+        loop.close()
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # not installed: asyncio's own loop
+    loop = cli.event_loop()
+    try:
+        assert isinstance(loop, asyncio.AbstractEventLoop) and not isinstance(loop, uvloop.Loop)
+    finally:
+        loop.close()

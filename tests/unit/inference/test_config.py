@@ -17,6 +17,7 @@ def test_defaults():
     parsed = config.parse(base())
     assert parsed.server.host == "127.0.0.1" and parsed.server.port == 8000
     assert parsed.server.max_body_bytes == config.DEFAULT_MAX_BODY
+    assert parsed.server.access_log is False
     model = parsed.models[0]
     assert model.path == "/m.onnx" and model.batch_size == 1 and model.preprocess.resize == "stretch"
     assert model.camera is None and model.onnx_preprocess is None
@@ -57,6 +58,7 @@ def test_full_model():
     ({"server": {"host": "0.0.0.0"}, **base()}, "requires server.token_file"),
     ({"server": {"port": 70000}, **base()}, "not a TCP port"),
     ({"server": {"max_body_bytes": 10}, **base()}, "max_body_bytes: must be at least 1024"),
+    ({"server": {"access_log": "yes"}, **base()}, "server.access_log: expected bool, got 'yes'"),
     ({"models": [base()["models"][0], base()["models"][0]]}, "duplicate name\\(s\\) m"),
     ("text", "expected an object"),
 ])

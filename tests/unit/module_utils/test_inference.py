@@ -56,7 +56,8 @@ def test_plan_hailo_defaults_for_a_hailo8l():
                          'onnx': '/var/lib/hailo_open/models/resnet_v1_50/resnet_v1_50.onnx',
                          'labels': '/var/lib/hailo_open/models/resnet_v1_50/imagenet.txt', 'batch_size': 8}
     assert models[1]['labels'] == 'builtin:coco' and models[1]['postprocess'] == {'score_threshold': 0.4}
-    assert result['config']['server'] == {'host': '127.0.0.1', 'port': 8000, 'max_body_bytes': 16777216}
+    assert result['config']['server'] == {'host': '127.0.0.1', 'port': 8000, 'max_body_bytes': 16777216,
+                                          'access_log': False}
     assert result['token'] is False and result['compare'] == ['resnet_v1_50', 'yolov8n']
     assert 'python3-onnxruntime' in result['packages'] and 'ffmpeg' not in result['packages']
 
@@ -69,6 +70,12 @@ def test_plan_onnx_backend_needs_no_architecture(tmp_path):
     assert [f['path'] for f in result['files']] == [str(tmp_path / 'm.onnx'), str(tmp_path / 'l.txt')]
     assert result['config']['models'][0]['backend'] == 'onnx' and 'hef' not in result['config']['models'][0]
     assert result['packages'] == inference.BASE_PACKAGES + inference.ONNX_PACKAGES
+    assert 'python3-uvloop' in result['packages']  # the service's event loop when installed
+
+
+def test_plan_access_log_switch():
+    result = inference.plan([RESNET], 'hailo', 'HAILO8', '4.23.0', ZOO, access_log=True)
+    assert result['config']['server']['access_log'] is True
 
 
 def test_plan_hailo_backend_without_a_device():

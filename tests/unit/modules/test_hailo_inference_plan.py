@@ -19,6 +19,13 @@ def test_plan_in_check_mode():
     assert result['downloads'][0]['url'] == ('https://hailo-model-zoo.s3.eu-west-2.amazonaws.com/ModelZoo/Compiled/'
                                              'v2.17.0/hailo8/resnet_v1_50.hef')
     assert result['config']['models'][0]['hef'] == '/var/lib/hailo_open/models/resnet_v1_50/resnet_v1_50.hef'
+    assert result['config']['server']['access_log'] is False
+
+
+def test_plan_passes_the_access_log_switch():
+    result = run_module(hailo_inference_plan.main, {'models': [MODEL], 'architecture': 'HAILO8',
+                                                    'hailo_version': '4.23.0', 'access_log': True})
+    assert result['config']['server']['access_log'] is True
 
 
 def test_plan_failure_names_the_entry():
