@@ -1,17 +1,18 @@
 #!/usr/bin/env python3
 """Service overhead of the inference service on the onnx backend, measured side by side in one run.
 
-For each concurrency (1, 4, 16 by default) the same fixture model (a small generated CNN, SIMULATED: not a real
-network) is run two ways, alternately, for the same number of requests:
+For each fixture model (generated, SIMULATED: random weights, not real networks; see MODELS) and each concurrency
+(1, 4, 16 by default), the model is run two ways, alternately, for the same number of requests:
 
 * direct: ``OnnxBackend.infer`` called from that many threads in this process (what the service itself calls);
-* service: ``POST /v2/models/bench/infer`` (Open Inference Protocol, binary tensors, keep-alive connections) from
+* service: ``POST /v2/models/{model}/infer`` (Open Inference Protocol, binary tensors, keep-alive connections) from
   that many threads to ``hailo-inference serve`` running in its own process on 127.0.0.1.
 
-Reported: p50 latency of each and the difference (the service's overhead per request), and throughput of each and
-their ratio. Targets (docs/inference-service.md): p50 overhead <= 2 ms; throughput at concurrency 4 >= 90 % of
+Reported: p50 latency of each and the difference (the service's overhead per request), throughput of each and
+their ratio, and CPU milliseconds per request (the direct calls; the server process; the HTTP clients). Targets (docs/inference-service.md): p50 overhead <= 2 ms; throughput at concurrency 4 >= 90 % of
 direct calls. The numbers are this machine's; rerun with ``make bench-inference`` or
-``python tests/bench/inference-bench.py [--requests N] [--concurrency 1,4,16] [--json out.json]``.
+``python tests/bench/inference-bench.py [--models null,tiny,small] [--requests N] [--concurrency 1,4,16]
+[--batch-size 1] [--instances 4] [--json out.json]``.
 """
 
 import argparse
@@ -38,11 +39,13 @@ from hailo_inference import config as service_config  # noqa: E402
 from hailo_inference.backends.onnx import OnnxBackend  # noqa: E402
 
 # FIXTURE models (SIMULATED: random weights, not real networks): uint8 NHWC in, 10 or 1000 scores out.
+#   null:  no convolution on 8x8x3 (microseconds per call): what is left is the service's own cost per request;
 #   tiny:  3 convolutions on 160x160x3 (about 7 M multiply-adds; well under a millisecond per call here), where
 #          the service's own cost per request is the largest part;
 #   small: 5 convolutions on 224x224x3 (about 0.3 G multiply-adds, the compute of a MobileNetV2-sized network),
 #          closer to what a node serves.
 MODELS = {
+    "null": {"size": 8, "channels": (), "strides": (), "classes": 10},
     "tiny": {"size": 160, "channels": (32, 64, 128), "strides": (2, 2, 2), "classes": 10},
     "small": {"size": 224, "channels": (32, 64, 128, 256, 256), "strides": (2, 2, 2, 2, 1), "classes": 1000},
 }
@@ -79,6 +82,13 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def process_cpu(pid):
+    """CPU seconds (user + system) used so far by process ``pid``, all its threads (/proc/PID/stat)."""
+    with open("/proc/%d/stat" % pid) as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_threads(concurrency, total, work):
@@ -168,14 +178,25 @@ def measure(name, args, work_dir):
         results = []
         for concurrency in args.levels:
             measured = {"direct": ([], 0.0), "service": ([], 0.0)}
+            # CPU seconds: this process (the direct calls, or the HTTP clients) and the server process.
+            cpu = {"direct": 0.0, "client": 0.0, "server": 0.0}
             for _ in range(args.rounds):
                 for way_name, way in (("direct", direct), ("service", service)):
+                    own, served = time.process_time(), process_cpu(server.pid)
                     latencies, wall = run_threads(concurrency, args.requests // args.rounds, way)
+                    own, served = time.process_time() - own, process_cpu(server.pid) - served
                     measured[way_name] = (measured[way_name][0] + latencies, measured[way_name][1] + wall)
+                    if way_name == "direct":
+                        cpu["direct"] += own
+                    else:
+                        cpu["client"] += own
+                        cpu["server"] += served
             row = {"model": name, "concurrency": concurrency}
             for way_name, (latencies, wall) in measured.items():
                 row[way_name] = {"p50_ms": round(statistics.median(latencies) * 1000, 3),
                                  "throughput": round(len(latencies) / wall, 1)}
+            count = len(measured["direct"][0])
+            row["cpu_ms_per_request"] = {key: round(value * 1000 / count, 3) for key, value in cpu.items()}
             row["p50_overhead_ms"] = round(row["service"]["p50_ms"] - row["direct"]["p50_ms"], 3)
             row["throughput_ratio"] = round(row["service"]["throughput"] / row["direct"]["throughput"], 3)
             results.append(row)
@@ -189,10 +210,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=400, help="requests per way and concurrency")
     parser.add_argument("--concurrency", default="1,4,16")
-    parser.add_argument("--models", default="tiny,small", help="of: %s" % ", ".join(MODELS))
+    parser.add_argument("--models", default="null,tiny,small", help="of: %s" % ", ".join(MODELS))
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds of each way")
-    parser.add_argument("--batch-size", type=int, default=4, help="the served model's batch_size")
-    parser.add_argument("--instances", type=int, default=2, help="the served model's instances")
+    # On a CPU backend, batches do not pay (a batch of 4 costs about 4 single calls, and requests wait for each other);
+    # runs in parallel do: docs/inference-service.md.
+    parser.add_argument("--batch-size", type=int, default=1, help="the served model's batch_size")
+    parser.add_argument("--instances", type=int, default=4, help="the served model's instances")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
     args.levels = [int(c) for c in args.concurrency.split(",")]
@@ -208,13 +231,17 @@ def main():
     print("Inference service overhead, onnx backend, FIXTURE models (SIMULATED, random weights), %d requests per "
           "way and concurrency, batch_size %d, instances %d, %d CPUs" % (
               args.requests, args.batch_size, args.instances, os.cpu_count()))
-    print("%-6s %-5s %14s %15s %12s %13s %14s %7s" % ("model", "conc.", "direct p50 ms", "service p50 ms",
-                                                    "overhead ms", "direct req/s", "service req/s", "ratio"))
+    print("%-6s %-5s %14s %15s %12s %13s %14s %7s %11s %11s %11s" % (
+        "model", "conc.", "direct p50 ms", "service p50 ms", "overhead ms", "direct req/s", "service req/s", "ratio",
+        "direct cpu", "server cpu", "client cpu"))
     for row in results:
-        print("%-6s %-5d %14.3f %15.3f %12.3f %13.1f %14.1f %7.3f" % (
+        cpu = row["cpu_ms_per_request"]
+        print("%-6s %-5d %14.3f %15.3f %12.3f %13.1f %14.1f %7.3f %11.3f %11.3f %11.3f" % (
             row["model"], row["concurrency"], row["direct"]["p50_ms"], row["service"]["p50_ms"],
             row["p50_overhead_ms"], row["direct"]["throughput"], row["service"]["throughput"],
-            row["throughput_ratio"]))
+            row["throughput_ratio"], cpu["direct"], cpu["server"], cpu["client"]))
+    print("cpu: CPU milliseconds per request (user + system, all threads): the direct calls; the service process; "
+          "the HTTP clients")
     verdict = {}
     for name in names:
         rows = [row for row in results if row["model"] == name]
