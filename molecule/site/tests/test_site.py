@@ -111,17 +111,17 @@ def test_hefs_downloaded_once_with_their_sha256_recorded():
 # --- the inference service (roles/inference) on the onnx backend with the generated fixture models ---------------
 
 def test_service_state_in_the_report(report):
-    for name in ('site-hailo8', 'site-gen2-slow'):
+    for name in ('site-hailo8', 'site-hailo8l'):
         host = report[name]
         assert host['service_state'] == 'ready' and host['service_p50_ms'] > 0, host
     assert '; service ready, p50 ' in open(os.path.join(REPORT, 'fleet-report.md')).read()
-    # site-hailo8l runs site.yml's default, without the service: nothing about one in its row.
-    assert report['site-hailo8l']['service_state'] is None and report['site-hailo8l']['service_p50_ms'] is None
+    # site-gen2-slow runs site.yml's default, without the service: nothing about one in its row.
+    assert report['site-gen2-slow']['service_state'] is None and report['site-gen2-slow']['service_p50_ms'] is None
 
 
 def without_service(host):
-    """site-hailo8l keeps site.yml's default (no inference service): nothing of the role is on it."""
-    if host.backend.get_hostname() != 'site-hailo8l':
+    """site-gen2-slow keeps site.yml's default (no inference service): nothing of the role is on it."""
+    if host.backend.get_hostname() != 'site-gen2-slow':
         return False
     assert not host.file('/etc/systemd/system/hailo-inference.service').exists
     assert not host.file('/etc/hailo_open/inference.json').exists and not host.user('hailo-inference').exists
@@ -176,8 +176,8 @@ CHECK_IMAGE = '/var/cache/hailo_open.hailo/inference/check/0-check.png'
 
 
 def token_of(host):
-    """The bearer token on the host that listens beyond loopback (site-gen2-slow); empty elsewhere."""
-    if host.backend.get_hostname() != 'site-gen2-slow':
+    """The bearer token on the host that listens beyond loopback (site-hailo8l); empty elsewhere."""
+    if host.backend.get_hostname() != 'site-hailo8l':
         return ''
     return host.file('/etc/hailo_open/inference.token').content_string.strip()
 
@@ -203,7 +203,7 @@ def test_token_only_where_the_service_listens_beyond_loopback(host):
         return
     config = json.loads(host.file('/etc/hailo_open/inference.json').content_string)
     token_file = host.file('/etc/hailo_open/inference.token')
-    if host.backend.get_hostname() != 'site-gen2-slow':
+    if host.backend.get_hostname() != 'site-hailo8l':
         assert config['server']['host'] == '127.0.0.1' and 'token_file' not in config['server']
         assert not token_file.exists and request(host, '/v2')[0] == 200
         return
