@@ -6,7 +6,7 @@ import json
 
 def test_service_runs_from_the_venv_with_debian_packages(host):
     assert host.service('hailo-inference').is_running
-    for package in ('python3-numpy', 'python3-aiohttp', 'python3-pil', 'python3-prometheus-client',
+    for package in ('python3-numpy', 'python3-aiohttp', 'python3-uvloop', 'python3-pil', 'python3-prometheus-client',
                     'python3-onnxruntime'):
         assert host.package(package).is_installed, package
     assert host.file('/opt/hailo_open/venv/bin/hailo-inference').exists
