@@ -10,7 +10,8 @@ For each fixture model (generated, SIMULATED: random weights, not real networks;
 
 Reported: p50 latency of each and the difference (the service's overhead per request), throughput of each and
 their ratio, and CPU milliseconds per request (the direct calls; the server process; the HTTP clients).
-Targets (docs/inference-service.md): p50 overhead <= 2 ms; throughput at concurrency 4 >= 90 % of direct calls. The numbers are this machine's; rerun with ``make bench-inference`` or
+Targets (docs/inference-service.md): p50 overhead <= 2 ms; throughput at concurrency 4 >= 90 % of direct calls.
+The numbers are this machine's; rerun with ``make bench-inference`` or
 ``python tests/bench/inference-bench.py [--models null,tiny,small] [--requests N] [--concurrency 1,4,16]
 [--batch-size 1] [--instances 4] [--json out.json]``.
 """
