@@ -242,3 +242,33 @@ def newer_kernel_installed(kernels, running_release):
     if _release_sort_key(newest) > _release_sort_key(running_release):
         return newest
     return None
+
+
+def default_boot_kernel(kernels, root='/'):
+    """The installed release Debian boots by default, or None.
+
+    Debian's kernel packages (linux-base's linux-update-symlinks) point the ``/vmlinuz`` link (``/boot/vmlinuz``
+    with ``link_in_boot``) at the newest installed kernel, of any flavour; boot loaders and direct-kernel boots
+    follow it. A link to a kernel that is not installed does not count.
+    """
+    installed = set(kernel['release'] for kernel in kernels)
+    for link in ('vmlinuz', 'boot/vmlinuz'):
+        try:
+            name = os.path.basename(os.readlink(os.path.join(root, link)))
+        except (IOError, OSError):
+            continue
+        if name.startswith('vmlinuz-') and name[len('vmlinuz-'):] in installed:
+            return name[len('vmlinuz-'):]
+    return None
+
+
+def next_boot_kernel(kernels, running_release, default_release=None, raspberry_pi_os=False):
+    """The kernel the next boot runs when it is not the running one, else None.
+
+    On Raspberry Pi OS the firmware boots the newest kernel of the board's flavour (kernel_2712.img), whatever
+    ``/vmlinuz`` says. Elsewhere Debian's default link decides when it names an installed kernel
+    (default_boot_kernel); without one, the newest kernel of the running flavour is what an upgrade installed.
+    """
+    if default_release and not raspberry_pi_os:
+        return None if default_release == running_release else default_release
+    return newer_kernel_installed(kernels, running_release)

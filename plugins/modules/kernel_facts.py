@@ -145,10 +145,18 @@ ansible_facts:
           type: list
           elements: str
           sample: [linux-headers-6.12.117+deb13-arm64]
+        default_kernel:
+          description: >-
+            The installed kernel Debian boots by default (the target of its C(/vmlinuz) link, which the kernel
+            packages point at the newest installed kernel), or null when there is no such link.
+          type: str
+          sample: 6.12.117+deb13-arm64
         newer_kernel:
           description: >-
-            The newest installed kernel of the running kernel's flavour when it is newer than the running one
-            (an upgrade installed it; booting it needs a reboot), else null.
+            The kernel the next boot runs when it is not the running one (an upgrade installed it; booting it needs
+            a reboot), else null. On Raspberry Pi OS the newest kernel of the running kernel's flavour (the
+            firmware boots that); elsewhere RV(ansible_facts.hailo_kernels.default_kernel) when known, else the
+            newest kernel of the running flavour.
           type: str
           sample: 6.12.50+rpt-rpi-2712
         reboot_required:
@@ -197,6 +205,7 @@ def gather(module):
     for kernel in installed:
         kernel['headers_packages'] = kernel_utils.headers_packages(kernel, raspberry_pi_os)
     running = os.uname()[2]
+    default_kernel = kernel_utils.default_boot_kernel(installed)
     try:
         targets, notes = kernel_utils.select_target_kernels(installed, running, bool(container), params['kernels'])
     except ValueError as exc:
@@ -212,7 +221,10 @@ def gather(module):
         'targets': targets,
         'notes': notes,
         'apt_lists_present': kernel_utils.apt_lists_present(),
-        'newer_kernel': kernel_utils.newer_kernel_installed(installed, running),
+        'default_kernel': default_kernel,
+        # A container runs its host's kernel: what the image would boot says nothing about it.
+        'newer_kernel': None if container else kernel_utils.next_boot_kernel(
+            installed, running, default_kernel, raspberry_pi_os),
     }
     facts['reboot_required'] = bool(facts['newer_kernel']) or os.path.exists('/run/reboot-required')
     if params['check_headers']:

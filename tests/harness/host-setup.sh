@@ -3,7 +3,9 @@
 # configuration, and a Python venv with the pinned requirements.
 source "$(dirname "$0")/lib.sh"
 
-APT_PACKAGES=(podman runc debootstrap umockdev rsync python3-venv git make chromium ffmpeg)
+# qemu-system boots the test VMs (tests/harness/vm.sh); e2fsprogs writes and reads their disks.
+APT_PACKAGES=(podman runc debootstrap umockdev rsync python3-venv git make chromium ffmpeg qemu-system-x86 qemu-system-arm
+  e2fsprogs openssh-client)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

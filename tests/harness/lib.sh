@@ -27,19 +27,22 @@ BASE_PACKAGES=systemd,systemd-sysv,dbus,python3,python3-apt,ca-certificates,proc
 base_image() {
   printf 'localhost/hailo-test/trixie-base:%s-%s\n' "$1" "$(printf '%s' "$BASE_PACKAGES" | sha256sum | cut -c1-12)"
 }
-# Two kernel flavours per architecture, so that "every installed kernel" is really exercised.
+# Two kernel flavours per architecture, so that "every installed kernel" is really exercised; on arm64 the second
+# is Debian's 16 KiB-page kernel, the closest stand-in for the Pi 5's rpi-2712.
 kernel_packages() {
   case "$1" in
     amd64) echo "linux-image-amd64 linux-image-cloud-amd64" ;;
-    arm64) echo "linux-image-arm64 linux-image-rt-arm64" ;;
+    arm64) echo "linux-image-arm64 linux-image-arm64-16k" ;;
   esac
 }
-# Packages the arm64 image carries already: the build toolchain and the headers of one of its two kernels. Under
-# emulation installing them takes minutes in every scenario that needs them; the toolchain role installs them from
-# scratch on amd64 (seconds), and on arm64 still installs the headers of the other kernel.
+# Packages the arm64 image carries already: the build toolchain, the headers of one of its two kernels and the
+# inference service's Debian packages. Under emulation installing them takes minutes in every scenario that needs
+# them; the toolchain and inference roles install them from scratch on amd64 (seconds), and on arm64 the toolchain
+# role still installs the headers of the other kernel.
 preload_packages() {
   case "$1" in
-    arm64) echo "build-essential cmake git dkms kmod pciutils ccache python3-venv python3-pyudev linux-headers-arm64" ;;
+    arm64) echo "build-essential cmake git dkms kmod pciutils ccache python3-venv python3-pyudev linux-headers-arm64" \
+      "python3-numpy python3-aiohttp python3-uvloop python3-pil python3-prometheus-client python3-onnxruntime" ;;
   esac
 }
 systemd_image() {
@@ -50,3 +53,36 @@ systemd_image() {
 export HAILO_TEST_IMAGE_AMD64 HAILO_TEST_IMAGE_ARM64
 HAILO_TEST_IMAGE_AMD64=$(systemd_image amd64)
 HAILO_TEST_IMAGE_ARM64=$(systemd_image arm64)
+
+# Test VMs (tests/harness/vm.sh): the kernel each boots, the packages preloaded, and the image directory, named by
+# a hash of its recipe. Each image has its own SSH key, exported for the VM scenarios' verifiers.
+VM_DIR="$CACHE_DIR/vm"
+
+vm_kernel_packages() {
+  case "$1" in
+    amd64) echo "linux-image-amd64" ;;
+    # Debian's 16 KiB-page kernel: the closest stand-in for the Pi 5's rpi-2712.
+    arm64) echo "linux-image-arm64-16k" ;;
+  esac
+}
+vm_preload_packages() {
+  local common="build-essential cmake git dkms kmod pciutils ccache python3-venv python3-pyudev"
+  case "$1" in
+    amd64) echo "$common linux-headers-amd64" ;;
+    arm64) echo "$common linux-headers-arm64-16k" ;;
+  esac
+}
+# The kernel the vm scenario installs as the upgrade (downloaded into the image's apt cache only).
+vm_cached_packages() {
+  case "$1" in
+    amd64) echo "linux-image-cloud-amd64 linux-headers-cloud-amd64" ;;
+  esac
+}
+vm_image_dir() {
+  printf '%s/%s-%s\n' "$VM_DIR" "$1" "$( (base_image "$1"; cat "$REPO_ROOT/tests/images/trixie-vm/Containerfile"; \
+    sed -n '/^build_image()/,/^}/p' "$HARNESS_DIR/vm.sh"; vm_kernel_packages "$1"; vm_preload_packages "$1"; vm_cached_packages "$1") \
+    | sha256sum | cut -c1-12)"
+}
+export HAILO_VM_KEY_AMD64 HAILO_VM_KEY_ARM64
+HAILO_VM_KEY_AMD64=$(vm_image_dir amd64)/id_ed25519
+HAILO_VM_KEY_ARM64=$(vm_image_dir arm64)/id_ed25519

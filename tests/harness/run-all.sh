@@ -9,7 +9,7 @@ STAGES=("$@")
 [ ${#STAGES[@]} -gt 0 ] || STAGES=(lint units build sanity molecule)
 # Scenarios one after the other, amd64-only ones first (minutes each, a mistake fails early), then those with
 # emulated arm64 hosts. Side by side they were slower: the machine's two cores are the limit, and qemu contends.
-SCENARIOS=${HAILO_MOLECULE_SCENARIOS:-"errors hailort site driver_upgrade pull ee arm64"}
+SCENARIOS=${HAILO_MOLECULE_SCENARIOS:-"errors hailort site pull ee vm arm64 vm_arm64"}
 
 export PATH="$VENV/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$REPO_ROOT/collections"

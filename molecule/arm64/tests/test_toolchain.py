@@ -50,8 +50,10 @@ def test_published_facts_match_the_host(host):
     assert record['facts']['distribution_release'] == 'trixie'
     for kernel in record['targets']:
         assert kernel['flavour'] == kernel['release'].split('-', 1)[1], kernel
-        assert kernel['flavour'].endswith(arch)
-        # Debian's generic arm64 and amd64 kernels use 4 KiB pages (the Pi's rpi-2712 uses 16 KiB).
-        assert kernel['page_size'] == 4096
+        assert kernel['flavour'].startswith(arch)
+        # Debian's generic arm64 and amd64 kernels use 4 KiB pages; arm64-16k uses 16 KiB, like the Pi's rpi-2712.
+        assert kernel['page_size'] == (16384 if kernel['flavour'] == 'arm64-16k' else 4096), kernel
+    if arch == 'arm64':
+        assert 'arm64-16k' in [kernel['flavour'] for kernel in record['targets']]
         assert kernel['headers_path'] == host.file('/lib/modules/%s/build' % kernel['release']).linked_to
         assert kernel['headers_packages'][0] == 'linux-headers-%s' % kernel['release']

@@ -241,3 +241,37 @@ def test_apt_lists_present(tmp_path):
 def test_newer_kernel_installed(releases, running, newer):
     kernels_list = [{'release': r, 'flavour': kernels.kernel_flavour(r)} for r in releases]
     assert kernels.newer_kernel_installed(kernels_list, running) == newer
+
+
+def test_default_boot_kernel(tmp_path):
+    installed = [{'release': '6.12.117+deb13-amd64'}, {'release': '6.12.117+deb13-cloud-amd64'}]
+    assert kernels.default_boot_kernel(installed, str(tmp_path)) is None
+    (tmp_path / 'boot').mkdir()
+    (tmp_path / 'boot' / 'vmlinuz').symlink_to('vmlinuz-6.12.117+deb13-amd64')
+    assert kernels.default_boot_kernel(installed, str(tmp_path)) == '6.12.117+deb13-amd64'
+    # /vmlinuz (Debian's default place) comes first; the link need not resolve, only name an installed kernel.
+    (tmp_path / 'vmlinuz').symlink_to('boot/vmlinuz-6.12.117+deb13-cloud-amd64')
+    assert kernels.default_boot_kernel(installed, str(tmp_path)) == '6.12.117+deb13-cloud-amd64'
+    # A link to a kernel that is no longer installed, or to something else, does not count.
+    assert kernels.default_boot_kernel(installed[:1], str(tmp_path)) == '6.12.117+deb13-amd64'
+    (tmp_path / 'vmlinuz').unlink()
+    (tmp_path / 'vmlinuz').symlink_to('boot/bzImage')
+    (tmp_path / 'boot' / 'vmlinuz').unlink()
+    assert kernels.default_boot_kernel(installed, str(tmp_path)) is None
+
+
+@pytest.mark.parametrize('running, default, pi_os, expected', [
+    # Debian: the default link decides, across flavours.
+    ('6.12.117+deb13-amd64', '6.12.117+deb13-cloud-amd64', False, '6.12.117+deb13-cloud-amd64'),
+    ('6.12.117+deb13-amd64', '6.12.117+deb13-amd64', False, None),
+    # No link: the newest kernel of the running flavour.
+    ('6.12.47+rpt-rpi-2712', None, False, '6.12.50+rpt-rpi-2712'),
+    # Raspberry Pi OS: the firmware boots the board's flavour, whatever /vmlinuz says.
+    ('6.12.47+rpt-rpi-2712', '6.12.50+rpt-rpi-v8', True, '6.12.50+rpt-rpi-2712'),
+    ('6.12.50+rpt-rpi-2712', '6.12.50+rpt-rpi-v8', True, None),
+])
+def test_next_boot_kernel(running, default, pi_os, expected):
+    releases = ['6.12.117+deb13-amd64', '6.12.117+deb13-cloud-amd64', '6.12.47+rpt-rpi-2712', '6.12.50+rpt-rpi-2712',
+                '6.12.50+rpt-rpi-v8']
+    kernels_list = [{'release': r, 'flavour': kernels.kernel_flavour(r)} for r in releases]
+    assert kernels.next_boot_kernel(kernels_list, running, default, pi_os) == expected

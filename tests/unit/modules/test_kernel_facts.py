@@ -33,7 +33,7 @@ linux-headers-rpi-v8:
 
 
 def run(args, os_release=TRIXIE, machine='aarch64', running='6.12.47+rpt-rpi-2712', kernels=None, container=None,
-        pi_os=True, run_command=None):
+        pi_os=True, run_command=None, default_kernel=None):
     uname = ('Linux', 'pi', running, '#1 SMP', machine)
     with mock.patch.object(kernel_facts.platform_utils, 'read_os_release', return_value=os_release), \
             mock.patch.object(kernel_facts.platform_utils, 'detect_container', return_value=container), \
@@ -41,6 +41,7 @@ def run(args, os_release=TRIXIE, machine='aarch64', running='6.12.47+rpt-rpi-271
             mock.patch.object(kernel_facts.kernel_utils, 'installed_kernels',
                               return_value=json.loads(json.dumps(KERNELS if kernels is None else kernels))), \
             mock.patch.object(kernel_facts.kernel_utils, 'apt_lists_present', return_value=True), \
+            mock.patch.object(kernel_facts.kernel_utils, 'default_boot_kernel', return_value=default_kernel), \
             mock.patch.object(kernel_facts.os, 'uname', return_value=uname), \
             mock.patch.object(basic.AnsibleModule, 'run_command',
                               run_command or mock.Mock(side_effect=AssertionError)):
@@ -69,6 +70,27 @@ def test_upgrade_installed_a_newer_kernel():
     facts = run({}, kernels=kernels)['ansible_facts']['hailo_kernels']
     assert facts['newer_kernel'] == '6.12.50+rpt-rpi-2712'
     assert facts['reboot_required'] is True
+
+
+DEBIAN_KERNELS = [
+    {'release': r, 'flavour': r.split('-', 1)[1], 'page_size': 4096, 'modules_dir': '/lib/modules/' + r,
+     'headers_path': None} for r in ('6.12.117+deb13-amd64', '6.12.117+deb13-cloud-amd64')]
+
+
+def test_debian_default_link_decides_the_next_boot():
+    # Installing another flavour moved /vmlinuz to it: that is what the next boot runs.
+    facts = run({}, machine='x86_64', running='6.12.117+deb13-amd64', kernels=DEBIAN_KERNELS, pi_os=False,
+                default_kernel='6.12.117+deb13-cloud-amd64')['ansible_facts']['hailo_kernels']
+    assert facts['default_kernel'] == '6.12.117+deb13-cloud-amd64'
+    assert facts['newer_kernel'] == '6.12.117+deb13-cloud-amd64'
+    assert facts['reboot_required'] is True
+    facts = run({}, machine='x86_64', running='6.12.117+deb13-cloud-amd64', kernels=DEBIAN_KERNELS, pi_os=False,
+                default_kernel='6.12.117+deb13-cloud-amd64')['ansible_facts']['hailo_kernels']
+    assert facts['newer_kernel'] is None
+    # In a container the running kernel is the container host's.
+    facts = run({}, machine='x86_64', running='6.1.0-40-amd64', kernels=DEBIAN_KERNELS, pi_os=False,
+                default_kernel='6.12.117+deb13-cloud-amd64', container='podman')['ansible_facts']['hailo_kernels']
+    assert facts['newer_kernel'] is None
 
 
 def test_check_headers_asks_apt_and_plans():
