@@ -56,7 +56,9 @@ HAILO_TEST_IMAGE_ARM64=$(systemd_image arm64)
 
 # Test VMs (tests/harness/vm.sh): the kernel each boots, the packages preloaded, and the image directory, named by
 # a hash of its recipe. Each image has its own SSH key, exported for the VM scenarios' verifiers.
+export HAILO_VM_DIR
 VM_DIR="$CACHE_DIR/vm"
+HAILO_VM_DIR=$VM_DIR
 
 vm_kernel_packages() {
   case "$1" in
@@ -83,6 +85,8 @@ vm_image_dir() {
     sed -n '/^build_image()/,/^}/p' "$HARNESS_DIR/vm.sh"; vm_kernel_packages "$1"; vm_preload_packages "$1"; vm_cached_packages "$1") \
     | sha256sum | cut -c1-12)"
 }
-export HAILO_VM_KEY_AMD64 HAILO_VM_KEY_ARM64
+export HAILO_VM_KEY_AMD64 HAILO_VM_KEY_ARM64 HAILO_VM_SSH_CONFIG
 HAILO_VM_KEY_AMD64=$(vm_image_dir amd64)/id_ed25519
 HAILO_VM_KEY_ARM64=$(vm_image_dir arm64)/id_ed25519
+# An ssh_config for the VMs (written by vm.sh start), for the verifiers' testinfra.
+HAILO_VM_SSH_CONFIG=$VM_DIR/ssh_config

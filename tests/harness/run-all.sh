@@ -92,11 +92,34 @@ scenario() {
   fi
 }
 
+# Scenarios side by side (a+b): each its own stage row; the group waits for all.
+scenario_group() {
+  local name pids=() rc=0 start
+  start=$(date +%s)
+  for name in ${1//+/ }; do
+    (scenario "$name"; echo $? >"$LOG_DIR/molecule-$name.rc") &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+  for name in ${1//+/ }; do
+    if [ "$(cat "$LOG_DIR/molecule-$name.rc")" = 0 ]; then
+      RESULTS+=("$(printf '%-24s %-6s %5ss' "molecule:$name" PASS "$(( $(date -r "$LOG_DIR/molecule-$name.rc" +%s) - start ))")")
+    else
+      RESULTS+=("$(printf '%-24s %-6s %5ss' "molecule:$name" FAIL "$(( $(date -r "$LOG_DIR/molecule-$name.rc" +%s) - start ))")")
+      FAILED=1 rc=1
+    fi
+  done
+  return $rc
+}
+
 stage_molecule() {
   local name
   "$HARNESS_DIR/images.sh" amd64 arm64 || return 1
   for name in $SCENARIOS; do
-    run_stage "molecule:$name" scenario "$name"
+    case "$name" in
+      *+*) log "stage molecule:$name (side by side)"; scenario_group "$name" ;;
+      *) run_stage "molecule:$name" scenario "$name" ;;
+    esac
   done
 }
 

@@ -87,6 +87,9 @@ start() {
   stop "$name" 2>/dev/null || true
   mkdir -p "$run"
   echo "$arch" >"$run/arch"
+  printf '%s\n' 'Host 127.0.0.1' '  User root' '  StrictHostKeyChecking no' '  UserKnownHostsFile /dev/null' \
+    '  LogLevel ERROR' '  IdentitiesOnly yes' "  IdentityFile $HAILO_VM_KEY_AMD64" "  IdentityFile $HAILO_VM_KEY_ARM64" \
+    >"$HAILO_VM_SSH_CONFIG"
   cp --sparse=always "$dir/disk.raw" "$run/disk.raw"
   setsid "$0" boot-loop "$name" "$arch" "$port" >/dev/null 2>&1 </dev/null &
   echo $! >"$run/pid"
@@ -120,6 +123,9 @@ stop() {
     for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
     kill "$pid" 2>/dev/null || true
   fi
+  # The VM's logs are kept (console, QEMU, the boots and the kernels they ran) until its next start.
+  rm -rf "$VM_DIR/logs/$name" && mkdir -p "$VM_DIR/logs/$name"
+  cp "$run"/boots "$run"/console.log "$run"/console.log.tmp "$run"/qemu.log "$VM_DIR/logs/$name/" 2>/dev/null || true
   rm -rf "$run"
 }
 

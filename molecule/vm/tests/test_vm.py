@@ -8,6 +8,7 @@ import json
 import pytest
 
 WANTED = '4.23.0'
+EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'
 
 
 def record(host, name):
@@ -45,7 +46,7 @@ def test_no_device_ends_in_no_device_on_pci(host):
 
 def test_kernel_facts_on_a_real_kernel(host):
     kernels = record(host, 'converge')['kernels']
-    running = [kernel for kernel in kernels['kernels'] if kernel['release'] == kernels['running']]
+    running = [kernel for kernel in kernels['installed'] if kernel['release'] == kernels['running']]
     assert kernels['container'] is None
     assert running and running[0]['page_size'] == 4096
 
@@ -60,6 +61,7 @@ def test_failed_build_does_not_reboot(upgrade):
     assert upgrade['after_broken']['kernel'] == upgrade['before']['kernel']
     assert upgrade['after_broken']['loaded'] == WANTED
     # The working kernel's module is untouched.
+    assert upgrade['before']['module_sha256'] != EMPTY_SHA256
     assert upgrade['after_broken']['module_sha256'] == upgrade['before']['module_sha256']
 
 
