@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Interrupt a playbook at chosen tasks, then let it finish: the fault test of interrupted runs.
+
+For each --point, ansible-playbook is started again and SIGKILLed (its whole process group: the controller dies,
+as when an operator's laptop does) once the named task has started and DELAY seconds have passed. The runs follow
+one another on the same hosts, so each run first has to get past what the previous kill left behind. Then the
+playbook runs to the end (it must succeed), and once more (it must change nothing). Everything is written as JSON
+to --record for the verifier.
+
+    interrupt-runs.py --record FILE --point 'TASK[@DELAY]' [--point ...] -- ansible-playbook ARGS...
+
+TASK is a substring of the task's banner ("TASK [role : name]"); a point that no run reaches is an error (the
+test would not test what it says).
+
+With --at 'TASK[@DELAY]' --do COMMAND instead, one run is made: COMMAND runs (through the shell) when TASK has
+started and DELAY seconds have passed, and the playbook goes on to its end (a host lost mid-run: COMMAND stops its
+container). --final 0 skips the runs to the end.
+"""
+
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+RECAP = re.compile(r'^(?P<host>\S+)\s+:\s+ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)'
+                   r'\s+failed=(?P<failed>\d+)')
+
+
+def parse_point(text):
+    task, _, delay = text.rpartition('@')
+    if not task or not re.match(r'^\d+(\.\d+)?$', delay):
+        return text, 0.0
+    return task, float(delay)
+
+
+def recap(lines):
+    hosts = {}
+    for line in lines:
+        match = RECAP.match(line.strip())
+        if match:
+            hosts[match.group('host')] = dict((k, int(v)) for k, v in match.groupdict().items() if k != 'host')
+    return hosts
+
+
+def run(command, kill_at=None, log=None, event=None):
+    """Run the command; with kill_at=(task, delay), SIGKILL its process group after that task starts; with
+    event=(task, delay, shell command), run that command after that task starts and go on."""
+    env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0', PYTHONUNBUFFERED='1')
+    start = time.time()
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+                            start_new_session=True, universal_newlines=True)
+    lines, killed, banner, done = [], None, None, None
+    for line in proc.stdout:
+        lines.append(line.rstrip('\n'))
+        if log:
+            log.write(line)
+        if event and done is None and line.startswith('TASK [') and event[0] in line:
+            banner = line.strip().rstrip('*').strip()
+            time.sleep(event[1])
+            done = subprocess.call(event[2], shell=True)
+            done = {'rc': done, 'at': round(time.time() - start, 1)}
+        if kill_at and killed is None and line.startswith('TASK [') and kill_at[0] in line:
+            banner = line.strip().rstrip('*').strip()
+            time.sleep(kill_at[1])
+            os.killpg(proc.pid, signal.SIGKILL)
+            killed = round(time.time() - start, 1)
+            break
+    proc.stdout.close()
+    rc = proc.wait()
+    return {'rc': rc, 'seconds': round(time.time() - start, 1), 'killed_at': killed, 'task': banner,
+            'event': done, 'recap': recap(lines), 'tail': lines[-60:]}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--record', required=True)
+    parser.add_argument('--point', action='append', default=[])
+    parser.add_argument('--at', help='with --do: the task at which COMMAND runs')
+    parser.add_argument('--do', help='with --at: the command to run then')
+    parser.add_argument('--final', type=int, default=1, help='1: run to the end twice after the points (default)')
+    parser.add_argument('--log', help='append every run\'s output here')
+    parser.add_argument('command', nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    command = args.command[1:] if args.command[:1] == ['--'] else args.command
+    if not command:
+        parser.error('no command after --')
+    log = open(args.log, 'a') if args.log else None
+    if bool(args.at) != bool(args.do) or bool(args.at) == bool(args.point):
+        parser.error('give --point (one or more), or --at with --do')
+    if args.at:
+        task, delay = parse_point(args.at)
+        result = run(command, log=log, event=(task, delay, args.do))
+        result.update(point=task, delay=delay, reached=result['event'] is not None)
+        with open(args.record, 'w') as handle:
+            json.dump(result, handle, indent=2)
+        print('%s: %s; rc %s, recap %s' % (task, 'done' if result['reached'] else 'NOT REACHED', result['rc'],
+                                           result['recap']), flush=True)
+        return 0 if result['reached'] else 1
+    record = {'interrupted': [], 'final': None, 'again': None}
+    failed = False
+    for text in args.point:
+        task, delay = parse_point(text)
+        if log:
+            log.write('\n==== run interrupted at %r + %ss ====\n' % (task, delay))
+        result = run(command, (task, delay), log)
+        result.update(point=task, delay=delay, reached=result['killed_at'] is not None)
+        record['interrupted'].append(result)
+        print('%-70s %s' % (task[:70], 'killed after %ss' % result['killed_at'] if result['reached']
+                                      else 'NOT REACHED (rc %s)' % result['rc']), flush=True)
+        if not result['reached']:
+            print('\n'.join('    ' + line for line in result['tail'][-40:]), flush=True)
+        failed = failed or not result['reached']
+    for name in ('final', 'again') if args.final else ():
+        if log:
+            log.write('\n==== run to the end (%s) ====\n' % name)
+        record[name] = run(command, None, log)
+        print('%s run: rc %s in %ss, recap %s' % (name, record[name]['rc'], record[name]['seconds'],
+                                                  record[name]['recap']), flush=True)
+        if record[name]['rc'] != 0:
+            print('\n'.join('    ' + line for line in record[name]['tail'][-40:]), flush=True)
+    with open(args.record, 'w') as handle:
+        json.dump(record, handle, indent=2)
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
