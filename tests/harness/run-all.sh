@@ -8,8 +8,10 @@ set +e
 STAGES=("$@")
 [ ${#STAGES[@]} -gt 0 ] || STAGES=(lint units build sanity molecule)
 # Scenarios one after the other, amd64-only ones first (minutes each, a mistake fails early), then those with
-# emulated arm64 hosts. Side by side they were slower: the machine's two cores are the limit, and qemu contends.
-SCENARIOS=${HAILO_MOLECULE_SCENARIOS:-"errors hailort site pull ee vm arm64 vm_arm64"}
+# emulated arm64 hosts and the VM. Side by side they were slower: the machine's two cores are the limit, and qemu
+# contends. Scenarios joined by + run side by side, e.g. "vm+vm_arm64" (each VM mostly runs one task's Python at a
+# time, so together they use both cores). vm_arm64 and faults are not in the default list yet: docs/testing.md.
+SCENARIOS=${HAILO_MOLECULE_SCENARIOS:-"errors hailort site pull ee arm64 vm"}
 
 export PATH="$VENV/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$REPO_ROOT/collections"
