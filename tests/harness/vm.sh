@@ -7,7 +7,6 @@
 #   vm.sh image ARCH                 build the disk image (cached by recipe, like the container images)
 #   vm.sh start NAME ARCH PORT       copy the image for NAME and boot it; SSH on 127.0.0.1:PORT
 #   vm.sh stop NAME                  power it off and remove its disk
-#   vm.sh key ARCH                   print the SSH private key's path
 source "$(dirname "$0")/lib.sh"
 
 build_image() {
@@ -136,6 +135,5 @@ case "$cmd" in
   start) start "$@" ;;
   boot-loop) boot_loop "$@" ;;
   stop) stop "$@" ;;
-  key) echo "$(vm_image_dir "$1")/id_ed25519" ;;
-  *) die "usage: vm.sh image|start|stop|key ..." ;;
+  *) die "usage: vm.sh image|start|stop ..." ;;
 esac
