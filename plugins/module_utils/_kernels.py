@@ -13,6 +13,7 @@ A "kernel" here is a release for which a kernel package left a complete module t
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 
@@ -225,6 +226,31 @@ def apt_lists_present(lists_dir='/var/lib/apt/lists'):
         return any('_Packages' in name for name in os.listdir(lists_dir))
     except (IOError, OSError):
         return False
+
+
+def dpkg_interrupted(dpkg_dir='/var/lib/dpkg'):
+    """Whether an earlier dpkg run was interrupted (killed, or its host lost power) and nobody finished it: dpkg's
+    journal in ``updates/`` has entries (file names of digits only) and no dpkg holds its lock now. apt then refuses
+    to install anything until ``dpkg --configure -a`` runs. A dpkg that is still running (a run whose controller
+    died left its apt going) is not interrupted: apt waits for its lock instead."""
+    try:
+        pending = any(name.isdigit() for name in os.listdir(os.path.join(dpkg_dir, 'updates')))
+    except (IOError, OSError):
+        return False
+    if not pending:
+        return False
+    try:
+        fd = os.open(os.path.join(dpkg_dir, 'lock'), os.O_RDWR | os.O_CREAT, 0o640)
+    except (IOError, OSError):
+        return True
+    try:
+        # dpkg holds fcntl (POSIX) locks; take it for a moment only to see whether anybody has it.
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except (IOError, OSError):
+        return False
+    finally:
+        os.close(fd)
+    return True
 
 
 def newer_kernel_installed(kernels, running_release):

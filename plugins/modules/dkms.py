@@ -21,6 +21,11 @@ description:
     failed keeps what it had before.
   - With O(remove_other_versions=true), other versions of the module are removed from DKMS only after the wanted
     version is installed for every kernel.
+  - One run at a time per module on a host - outside check mode the module holds an exclusive lock,
+    C(/run/lock/hailo_open.hailo-dkms-<name>.lock), while it reads and changes DKMS's state. A run whose controller
+    died mid-build leaves its build running on the host; the next run waits for it (up to O(lock_timeout)) instead
+    of building into the same DKMS build directory at the same time. The lock ends with the process that holds it,
+    so none is left behind.
 author:
   - hailo_open.hailo contributors (@hailo-open)
 attributes:
@@ -79,6 +84,12 @@ options:
         module from DKMS. Only with O(state=installed).
     type: bool
     default: false
+  lock_timeout:
+    description:
+      - Seconds to wait for another run on the same host that is changing this module in DKMS (see the
+        description); then the task fails naming that run's process. V(0) does not wait.
+    type: int
+    default: 3600
 requirements:
   - dkms (2.8 or later; 3.x is what Debian 12 and 13 and Raspberry Pi OS ship)
 notes:
@@ -165,6 +176,11 @@ removed_versions:
   type: list
   elements: str
   sample: ["4.22.0"]
+lock_waited:
+  description: Seconds this run waited for another run's lock (see O(lock_timeout)); V(0) in check mode.
+  returned: always
+  type: float
+  sample: 84.5
 '''
 
 import glob
@@ -176,6 +192,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _commands as commands
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _dkms as dkms_utils
 from ansible_collections.hailo_open.hailo.plugins.module_utils import _kernels as kernel_utils
+from ansible_collections.hailo_open.hailo.plugins.module_utils import _locks as locks
 
 NAME_RE = re.compile(r'^[A-Za-z0-9_.+-]+$')
 LOG_LINES = 40
@@ -284,6 +301,7 @@ def main():
             source_dir=dict(type='path'),
             force=dict(type='bool', default=False),
             remove_other_versions=dict(type='bool', default=False),
+            lock_timeout=dict(type='int', default=3600),
         ),
         supports_check_mode=True,
     )
@@ -296,9 +314,21 @@ def main():
     if params['remove_other_versions'] and state != 'installed':
         module.fail_json(msg='remove_other_versions needs state=installed (other versions are removed only once '
                              'this one is installed everywhere).')
+    if params['lock_timeout'] < 0:
+        module.fail_json(msg='lock_timeout must be 0 or more seconds, not %d.' % params['lock_timeout'])
     source_dir = params['source_dir'] or '/usr/src/%s-%s' % (name, version)
 
     dkms = Dkms(module)
+    lock_waited = 0
+    if not module.check_mode:
+        # Held until the module exits (the descriptor stays open).
+        lock = locks.lock_path('dkms-%s' % name)
+        try:
+            dummy, lock_waited = locks.acquire(lock, 'dkms %s %s %s' % (state, name, version), params['lock_timeout'])
+        except locks.LockTimeout as exc:
+            module.fail_json(msg=str(exc))
+        except (IOError, OSError) as exc:
+            module.fail_json(msg='Cannot take the lock %s: %s' % (lock, exc))
     entries = dkms.status()
     kernels = target_kernels(module)
     if state != 'absent' and not kernels:
@@ -358,6 +388,7 @@ def main():
         kernels=dict((k, {'before': before[k], 'after': after[k], 'notes': notes[k]}) for k in kernels),
         failed_kernels=sorted(dkms.failures),
         removed_versions=removed_versions,
+        lock_waited=lock_waited,
     )
     if dkms.failures:
         module.fail_json(msg=failure_message(name, version, dkms.failures), failures=dkms.failures, **result)

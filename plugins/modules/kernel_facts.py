@@ -167,6 +167,12 @@ ansible_facts:
           description: Whether apt has any package lists (a fresh image has none, and must refresh them first).
           type: bool
           sample: true
+        dpkg_interrupted:
+          description: >-
+            Whether an earlier dpkg run was interrupted and not finished (its journal has entries and no dpkg is
+            running): apt installs nothing until C(dpkg --configure -a) runs, which the toolchain role then does.
+          type: bool
+          sample: false
         headers_message:
           description: >-
             An actionable sentence naming the kernels in RV(ansible_facts.hailo_kernels.headers_unavailable), or
@@ -221,6 +227,7 @@ def gather(module):
         'targets': targets,
         'notes': notes,
         'apt_lists_present': kernel_utils.apt_lists_present(),
+        'dpkg_interrupted': kernel_utils.dpkg_interrupted(),
         'default_kernel': default_kernel,
         # A container runs its host's kernel: what the image would boot says nothing about it.
         'newer_kernel': None if container else kernel_utils.next_boot_kernel(

@@ -275,3 +275,36 @@ def test_next_boot_kernel(running, default, pi_os, expected):
                 '6.12.50+rpt-rpi-v8']
     kernels_list = [{'release': r, 'flavour': kernels.kernel_flavour(r)} for r in releases]
     assert kernels.next_boot_kernel(kernels_list, running, default, pi_os) == expected
+
+
+HOLD_DPKG_LOCK = (
+    'import fcntl, os, sys, time\n'
+    'fd = os.open(sys.argv[1], os.O_RDWR)\n'
+    'fcntl.lockf(fd, fcntl.LOCK_EX)\n'
+    'print("held", flush=True)\n'
+    'time.sleep(30)\n'
+)
+
+
+def test_dpkg_interrupted(tmp_path):
+    import subprocess
+    import sys
+    assert kernels.dpkg_interrupted(str(tmp_path / 'none')) is False
+    updates = tmp_path / 'updates'
+    updates.mkdir()
+    assert kernels.dpkg_interrupted(str(tmp_path)) is False
+    # dpkg's own temporary file is not a journal entry.
+    (updates / 'tmp.i').write_text('')
+    assert kernels.dpkg_interrupted(str(tmp_path)) is False
+    (updates / '0003').write_text('Package: linux-headers-6.12.57+deb13-amd64\nStatus: install ok unpacked\n')
+    assert kernels.dpkg_interrupted(str(tmp_path)) is True
+    # A dpkg still running (it holds its lock, a POSIX lock of another process) is not an interrupted one.
+    holder = subprocess.Popen([sys.executable, '-c', HOLD_DPKG_LOCK, str(tmp_path / 'lock')],
+                              stdout=subprocess.PIPE, universal_newlines=True)
+    try:
+        assert holder.stdout.readline().strip() == 'held'
+        assert kernels.dpkg_interrupted(str(tmp_path)) is False
+    finally:
+        holder.kill()
+        holder.wait()
+    assert kernels.dpkg_interrupted(str(tmp_path)) is True

@@ -122,14 +122,36 @@ class FakeDkms(object):
 
 def run(args, fake, kernels=(K1, K2), check_mode=False, tmp_path=None, make_log_root=None):
     real_make_log_paths = dkms_utils.make_log_paths
+    real_acquire = dkms_module.locks.acquire
     log_root = make_log_root or fake.log_dir or '/nonexistent'
+    held = []
+
+    def acquire(*args, **kwargs):
+        fd, waited = real_acquire(*args, **kwargs)
+        held.append(fd)
+        return fd, waited
+
     with mock.patch.object(basic.AnsibleModule, 'run_command', side_effect=fake, autospec=False), \
             mock.patch.object(basic.AnsibleModule, 'get_bin_path', return_value='/usr/sbin/dkms'), \
             mock.patch.object(dkms_module.kernel_utils, 'installed_kernels',
                               return_value=[{'release': k} for k in kernels]), \
             mock.patch.object(dkms_module.dkms_utils, 'make_log_paths',
-                              side_effect=lambda n, v, k, a=None: real_make_log_paths(n, v, k, a, dkms_tree=log_root)):
-        return run_module(dkms_module.main, args, check_mode=check_mode)
+                              side_effect=lambda n, v, k, a=None: real_make_log_paths(n, v, k, a, dkms_tree=log_root)), \
+            mock.patch.object(dkms_module.locks, 'acquire', side_effect=acquire):
+        try:
+            return run_module(dkms_module.main, args, check_mode=check_mode)
+        finally:
+            # The module's process would exit here, and its lock with it.
+            for fd in held:
+                os.close(fd)
+
+
+@pytest.fixture(autouse=True)
+def lock_dir(tmp_path, monkeypatch):
+    """The module's lock under the test's own directory."""
+    directory = tmp_path / 'lock'
+    monkeypatch.setattr(dkms_module.locks, 'LOCK_DIR', str(directory))
+    return directory
 
 
 @pytest.fixture
@@ -455,3 +477,72 @@ def test_explicit_kernel_list_is_deduplicated(source):
                   'source_dir': source}, fake)
     assert result['commands'] == [cmd('dkms build -m hailo_pci -v 4.23.0 -k', K2)]
     assert list(result['kernels']) == [K2]
+
+
+HOLD_LOCK = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
+fcntl.flock(fd, fcntl.LOCK_EX)
+os.write(fd, b'pid %d: dkms installed hailo_pci 4.23.0\\n' % os.getpid())
+print('held', flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+def hold_lock(lock_dir, seconds):
+    """Another run holding the module's lock (a killed controller's module still building) for ``seconds``."""
+    import subprocess
+    import sys
+    lock_dir.mkdir(exist_ok=True)
+    path = str(lock_dir / 'hailo_open.hailo-dkms-hailo_pci.lock')
+    proc = subprocess.Popen([sys.executable, '-c', HOLD_LOCK, path, str(seconds)], stdout=subprocess.PIPE,
+                            universal_newlines=True)
+    assert proc.stdout.readline().strip() == 'held'
+    return proc
+
+
+def test_waits_for_another_run_that_holds_the_lock(source, lock_dir):
+    holder = hold_lock(lock_dir, 1.5)
+    fake = FakeDkms({'4.23.0': {K1: 'installed', K2: 'installed'}})
+    result = run({'name': 'hailo_pci', 'version': '4.23.0', 'source_dir': source}, fake)
+    holder.wait()
+    assert result['failed'] is False
+    assert result['lock_waited'] >= 1.0
+    assert fake.calls, 'dkms ran only after the lock was released'
+    # The lock file now names this run.
+    assert 'dkms installed hailo_pci 4.23.0' in (lock_dir / 'hailo_open.hailo-dkms-hailo_pci.lock').read_text()
+
+
+def test_lock_timeout_names_the_holder_and_changes_nothing(source, lock_dir):
+    holder = hold_lock(lock_dir, 30)
+    try:
+        fake = FakeDkms()
+        result = run({'name': 'hailo_pci', 'version': '4.23.0', 'source_dir': source, 'lock_timeout': 0}, fake)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result['failed'] is True
+    assert 'Another run holds' in result['msg']
+    assert 'pid %d: dkms installed hailo_pci 4.23.0' % holder.pid in result['msg']
+    assert fake.calls == []
+
+
+def test_check_mode_does_not_wait_for_the_lock(source, lock_dir):
+    holder = hold_lock(lock_dir, 30)
+    try:
+        fake = FakeDkms({'4.23.0': {K1: 'installed', K2: 'installed'}})
+        result = run({'name': 'hailo_pci', 'version': '4.23.0', 'source_dir': source, 'lock_timeout': 0}, fake,
+                     check_mode=True)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result['failed'] is False
+    assert result['lock_waited'] == 0
+
+
+def test_negative_lock_timeout(source):
+    fake = FakeDkms()
+    result = run({'name': 'hailo_pci', 'version': '4.23.0', 'source_dir': source, 'lock_timeout': -1}, fake)
+    assert result['failed'] is True
+    assert 'lock_timeout must be 0 or more' in result['msg']
+    assert fake.calls == []

@@ -33,7 +33,7 @@ linux-headers-rpi-v8:
 
 
 def run(args, os_release=TRIXIE, machine='aarch64', running='6.12.47+rpt-rpi-2712', kernels=None, container=None,
-        pi_os=True, run_command=None, default_kernel=None):
+        pi_os=True, run_command=None, default_kernel=None, dpkg_interrupted=False):
     uname = ('Linux', 'pi', running, '#1 SMP', machine)
     with mock.patch.object(kernel_facts.platform_utils, 'read_os_release', return_value=os_release), \
             mock.patch.object(kernel_facts.platform_utils, 'detect_container', return_value=container), \
@@ -41,6 +41,7 @@ def run(args, os_release=TRIXIE, machine='aarch64', running='6.12.47+rpt-rpi-271
             mock.patch.object(kernel_facts.kernel_utils, 'installed_kernels',
                               return_value=json.loads(json.dumps(KERNELS if kernels is None else kernels))), \
             mock.patch.object(kernel_facts.kernel_utils, 'apt_lists_present', return_value=True), \
+            mock.patch.object(kernel_facts.kernel_utils, 'dpkg_interrupted', return_value=dpkg_interrupted), \
             mock.patch.object(kernel_facts.kernel_utils, 'default_boot_kernel', return_value=default_kernel), \
             mock.patch.object(kernel_facts.os, 'uname', return_value=uname), \
             mock.patch.object(basic.AnsibleModule, 'run_command',
@@ -62,7 +63,9 @@ def test_facts_on_a_pi5():
     assert facts['installed'][0]['headers_packages'] == ['linux-headers-6.12.47+rpt-rpi-2712', 'linux-headers-rpi-2712']
     assert facts['notes'] == []
     assert facts['newer_kernel'] is None
+    assert facts['dpkg_interrupted'] is False
     assert 'headers_to_install' not in facts
+    assert run({}, dpkg_interrupted=True)['ansible_facts']['hailo_kernels']['dpkg_interrupted'] is True
 
 
 def test_upgrade_installed_a_newer_kernel():
