@@ -1,20 +1,22 @@
 #!/usr/bin/env python3
-"""Interrupt a playbook at chosen tasks, then let it finish: the fault test of interrupted runs.
+"""Interrupt a playbook at chosen tasks, then let it finish: the fault tests' runs.
 
 For each --point, ansible-playbook is started again and SIGKILLed (its whole process group: the controller dies,
 as when an operator's laptop does) once the named task has started and DELAY seconds have passed. The runs follow
 one another on the same hosts, so each run first has to get past what the previous kill left behind. Then the
-playbook runs to the end (it must succeed), and once more (it must change nothing). Everything is written as JSON
-to --record for the verifier.
+playbook runs to the end --final times (default 2: a run that must succeed, and one that must change nothing;
+0 for none). Everything is written as JSON to --record: each run's rc, duration, recap, every "fatal:" with the
+result that follows it, and the end of its output.
 
-    interrupt-runs.py --record FILE --point 'TASK[@DELAY]' [--point ...] -- ansible-playbook ARGS...
+    interrupt-runs.py --record FILE [--point 'TASK[@DELAY]' ...] [--final N] -- ansible-playbook ARGS...
 
 TASK is a substring of the task's banner ("TASK [role : name]"); a point that no run reaches is an error (the
-test would not test what it says).
+test would not test what it says). Without --point the command just runs --final times (a run under a fault set
+up beforehand, such as a full disk: --final 1).
 
 With --at 'TASK[@DELAY]' --do COMMAND instead, one run is made: COMMAND runs (through the shell) when TASK has
 started and DELAY seconds have passed, and the playbook goes on to its end (a host lost mid-run: COMMAND stops its
-container). --final 0 skips the runs to the end.
+container).
 """
 
 import argparse
@@ -35,6 +37,45 @@ def parse_point(text):
     if not task or not re.match(r'^\d+(\.\d+)?$', delay):
         return text, 0.0
     return task, float(delay)
+
+
+FATAL = re.compile(r'^fatal: \[(?P<host>[^\]]+)\]: (?P<kind>FAILED|UNREACHABLE)!')
+
+
+def fatals(lines):
+    """Every 'fatal: [host]: FAILED!/UNREACHABLE!' of a run that the playbook did not ignore, with the lines that
+    follow it (its result)."""
+    found = []
+    for index, line in enumerate(lines):
+        match = FATAL.match(line)
+        if match:
+            result = []
+            for following in lines[index + 1:index + 41]:
+                if not following.strip() or following.startswith(('TASK [', 'PLAY ', 'NO MORE HOSTS')):
+                    break
+                result.append(following)
+            rest = lines[index + 1:index + 60]
+            block = rest[:next((n for n, text in enumerate(rest) if text.startswith(('TASK [', 'PLAY '))), len(rest))]
+            if '...ignoring' in block:
+                continue  # a failure the playbook ignores (ignore_errors)
+            found.append({'host': match.group('host'), 'kind': match.group('kind').lower(),
+                          'result': '\n'.join(result)})
+    return found
+
+
+CHANGED = re.compile(r'^changed: \[(?P<host>[^\]]+)\]')
+
+
+def changed_tasks(lines):
+    """[task banner, host] for every task that reported a change."""
+    found, banner = [], None
+    for line in lines:
+        if line.startswith('TASK ['):
+            banner = line.strip().rstrip('*').strip()
+        match = CHANGED.match(line)
+        if match and banner:
+            found.append([banner, match.group('host')])
+    return found
 
 
 def recap(lines):
@@ -72,7 +113,8 @@ def run(command, kill_at=None, log=None, event=None):
     proc.stdout.close()
     rc = proc.wait()
     return {'rc': rc, 'seconds': round(time.time() - start, 1), 'killed_at': killed, 'task': banner,
-            'event': done, 'recap': recap(lines), 'tail': lines[-60:]}
+            'event': done, 'recap': recap(lines), 'fatals': fatals(lines),
+            'changed': changed_tasks(lines), 'tail': lines[-60:]}
 
 
 def main():
@@ -81,7 +123,7 @@ def main():
     parser.add_argument('--point', action='append', default=[])
     parser.add_argument('--at', help='with --do: the task at which COMMAND runs')
     parser.add_argument('--do', help='with --at: the command to run then')
-    parser.add_argument('--final', type=int, default=1, help='1: run to the end twice after the points (default)')
+    parser.add_argument('--final', type=int, default=2, help='runs to the end after the points (default 2)')
     parser.add_argument('--log', help='append every run\'s output here')
     parser.add_argument('command', nargs=argparse.REMAINDER)
     args = parser.parse_args()
@@ -89,8 +131,8 @@ def main():
     if not command:
         parser.error('no command after --')
     log = open(args.log, 'a') if args.log else None
-    if bool(args.at) != bool(args.do) or bool(args.at) == bool(args.point):
-        parser.error('give --point (one or more), or --at with --do')
+    if bool(args.at) != bool(args.do) or (args.at and args.point):
+        parser.error('give --point (none or more), or --at with --do')
     if args.at:
         task, delay = parse_point(args.at)
         result = run(command, log=log, event=(task, delay, args.do))
@@ -100,7 +142,7 @@ def main():
         print('%s: %s; rc %s, recap %s' % (task, 'done' if result['reached'] else 'NOT REACHED', result['rc'],
                                            result['recap']), flush=True)
         return 0 if result['reached'] else 1
-    record = {'interrupted': [], 'final': None, 'again': None}
+    record = {'interrupted': [], 'runs': []}
     failed = False
     for text in args.point:
         task, delay = parse_point(text)
@@ -114,14 +156,15 @@ def main():
         if not result['reached']:
             print('\n'.join('    ' + line for line in result['tail'][-40:]), flush=True)
         failed = failed or not result['reached']
-    for name in ('final', 'again') if args.final else ():
+    for number in range(1, args.final + 1):
         if log:
-            log.write('\n==== run to the end (%s) ====\n' % name)
-        record[name] = run(command, None, log)
-        print('%s run: rc %s in %ss, recap %s' % (name, record[name]['rc'], record[name]['seconds'],
-                                                  record[name]['recap']), flush=True)
-        if record[name]['rc'] != 0:
-            print('\n'.join('    ' + line for line in record[name]['tail'][-40:]), flush=True)
+            log.write('\n==== run %d to the end ====\n' % number)
+        result = run(command, None, log)
+        record['runs'].append(result)
+        print('run %d to the end: rc %s in %ss, recap %s' % (number, result['rc'], result['seconds'], result['recap']),
+              flush=True)
+        for fatal in result['fatals']:
+            print('    fatal: [%s] %s\n%s' % (fatal['host'], fatal['kind'], fatal['result']), flush=True)
     with open(args.record, 'w') as handle:
         json.dump(record, handle, indent=2)
     return 1 if failed else 0
