@@ -7,12 +7,12 @@ set +e
 
 STAGES=("$@")
 [ ${#STAGES[@]} -gt 0 ] || STAGES=(lint units build sanity molecule)
-# Scenarios one after the other, amd64-only ones first (minutes each, a mistake fails early), then the long ones in
-# pairs. Scenarios joined by + run side by side: each of these mostly keeps one core busy (the emulated arm64 host
-# runs one task's Python at a time, a fault test one playbook on one node, a VM one task at a time), so two of them
-# together use both cores; the container scenarios with several hosts use both cores alone. docs/testing.md,
-# "How long it takes".
-SCENARIOS=${HAILO_MOLECULE_SCENARIOS:-"errors hailort site pull ee arm64+faults vm+vm_arm64"}
+# Scenarios one after the other, the quicker amd64 ones first (a mistake fails in minutes), the long ones last.
+# Scenarios joined by + run side by side: each of those keeps about one core busy (one node: the controller and one
+# module at a time; the emulated arm64 node, a fault test's one playbook on one node, a VM), so two of them together
+# use the machine's two cores; the scenarios with several nodes use both cores alone. docs/testing.md, "How long it
+# takes".
+SCENARIOS=${HAILO_MOLECULE_SCENARIOS:-"errors+pull hailort site ee arm64+faults vm+vm_arm64"}
 
 export PATH="$VENV/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$REPO_ROOT/collections"
@@ -115,10 +115,16 @@ scenario_group() {
   return $rc
 }
 
-# The VM disk images the chosen scenarios need, built in the background (minutes each on a fresh machine, mostly
-# one core's work, the arm64 one under user-mode emulation) while the container scenarios run.
-vm_images() {
+# The test images, built in the background from the start (on a fresh machine they take minutes, mostly one
+# core's work: debootstrap, and the arm64 layers under user-mode emulation) while the checks run: first the
+# container images (images.rc when done), then the VM disk images the chosen scenarios need (vm-images.rc), while
+# the first container scenarios run.
+images_job() {
   local start rc=0
+  start=$(date +%s)
+  "$HARNESS_DIR/images.sh" amd64 arm64 || rc=1
+  echo "$rc $(( $(date +%s) - start ))" >"$LOG_DIR/images.rc"
+  [ "$rc" = 0 ] || return 1
   start=$(date +%s)
   case " ${SCENARIOS//+/ } " in *" vm "*) "$HARNESS_DIR/vm.sh" image amd64 || rc=1 ;; esac
   case " ${SCENARIOS//+/ } " in *" vm_arm64 "*) "$HARNESS_DIR/vm.sh" image arm64 || rc=1 ;; esac
@@ -126,22 +132,25 @@ vm_images() {
   return $rc
 }
 
+# Wait for a result file of images_job and add its row; fails when the job failed.
+images_result() {
+  local name=$1 file=$2 rc secs
+  while [ ! -s "$LOG_DIR/$file" ] && kill -0 "$IMAGES_PID" 2>/dev/null; do sleep 5; done
+  [ -s "$LOG_DIR/$file" ] || { cat "$LOG_DIR/images.log"; RESULTS+=("$(printf '%-24s %-6s %5ss' "$name" FAIL 0)"); return 1; }
+  read -r rc secs <"$LOG_DIR/$file"
+  RESULTS+=("$(printf '%-24s %-6s %5ss' "$name" "$([ "$rc" = 0 ] && echo PASS || echo FAIL)" "$secs")")
+  [ "$rc" = 0 ] || { cat "$LOG_DIR/images.log"; return 1; }
+}
+
 stage_molecule() {
-  local name vm_pid= rc secs
-  "$HARNESS_DIR/images.sh" amd64 arm64 || return 1
-  case " ${SCENARIOS//+/ } " in
-    *" vm "*|*" vm_arm64 "*)
-      vm_images >"$LOG_DIR/vm-images.log" 2>&1 &
-      vm_pid=$! ;;
-  esac
+  local name vm_images=pending
+  log "waiting for the test images (building in the background: $LOG_DIR/images.log)"
+  images_result "images (background)" images.rc || return 1
   for name in $SCENARIOS; do
-    if [ -n "$vm_pid" ] && [[ "$name" == *vm* ]]; then
-      log "waiting for the VM images (building in the background, $LOG_DIR/vm-images.log)"
-      wait "$vm_pid"
-      vm_pid=
-      read -r rc secs <"$LOG_DIR/vm-images.rc"
-      RESULTS+=("$(printf '%-24s %-6s %5ss' "vm-images (background)" "$([ "$rc" = 0 ] && echo PASS || echo FAIL)" "$secs")")
-      [ "$rc" = 0 ] || { cat "$LOG_DIR/vm-images.log"; FAILED=1; return 1; }
+    if [ "$vm_images" = pending ] && [[ "$name" == *vm* ]]; then
+      log "waiting for the VM images (building in the background: $LOG_DIR/images.log)"
+      images_result "vm-images (background)" vm-images.rc || return 1
+      vm_images=done
     fi
     case "$name" in
       *+*) log "stage molecule:$name (side by side)"; scenario_group "$name" ;;
@@ -150,15 +159,39 @@ stage_molecule() {
   done
 }
 
+# The unit tests run in one process: beside lint, build and sanity (units.rc when done).
+UNITS_PID=
+finish_units() {
+  local rc secs
+  [ -n "$UNITS_PID" ] || return 0
+  wait "$UNITS_PID"
+  UNITS_PID=
+  log "stage units (ran beside the other checks)"
+  cat "$LOG_DIR/units.log"
+  read -r rc secs <"$LOG_DIR/units.rc"
+  RESULTS+=("$(printf '%-24s %-6s %5ss' units "$([ "$rc" = 0 ] && echo PASS || echo FAIL)" "$secs")")
+  [ "$rc" = 0 ] || FAILED=1
+}
+
 START=$(date +%s)
 run_stage setup "$HARNESS_DIR/host-setup.sh" || { echo "setup failed"; exit 1; }
+rm -f "$LOG_DIR/images.rc" "$LOG_DIR/vm-images.rc" "$LOG_DIR/units.rc"
+if [[ " ${STAGES[*]} " == *" molecule "* ]]; then
+  images_job >"$LOG_DIR/images.log" 2>&1 &
+  IMAGES_PID=$!
+fi
 for stage in "${STAGES[@]}"; do
   case "$stage" in
-    lint|build|sanity|units) run_stage "$stage" "stage_$stage" ;;
-    molecule) stage_molecule || FAILED=1 ;;
+    units)
+      ( start=$(date +%s); stage_units >"$LOG_DIR/units.log" 2>&1
+        echo "$? $(( $(date +%s) - start ))" >"$LOG_DIR/units.rc" ) &
+      UNITS_PID=$! ;;
+    lint|build|sanity) run_stage "$stage" "stage_$stage" ;;
+    molecule) finish_units; stage_molecule || FAILED=1 ;;
     *) die "unknown stage $stage" ;;
   esac
 done
+finish_units
 
 printf '\n==== stage timings (total %ss) ====\n' "$(( $(date +%s) - START ))"
 printf '%-24s %-6s %6s\n' stage result time
