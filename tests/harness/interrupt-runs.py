@@ -49,14 +49,15 @@ def fatals(lines):
     for index, line in enumerate(lines):
         match = FATAL.match(line)
         if match:
-            result = []
-            for following in lines[index + 1:index + 41]:
-                if not following.strip() or following.startswith(('TASK [', 'PLAY ', 'NO MORE HOSTS')):
-                    break
-                result.append(following)
-            rest = lines[index + 1:index + 60]
-            block = rest[:next((n for n, text in enumerate(rest) if text.startswith(('TASK [', 'PLAY '))), len(rest))]
-            if '...ignoring' in block:
+            # The result is indented under the fatal line; the next unindented line (another host's result, the
+            # next task, '...ignoring') ends it.
+            # (A blank line inside a multi-line message is followed by more indented lines.)
+            end = index + 1
+            while end < len(lines) and (lines[end].startswith((' ', '\t')) or (
+                    not lines[end].strip() and end + 1 < len(lines) and lines[end + 1].startswith((' ', '\t')))):
+                end += 1
+            result = lines[index + 1:end]
+            if lines[end:end + 1] == ['...ignoring']:
                 continue  # a failure the playbook ignores (ignore_errors)
             found.append({'host': match.group('host'), 'kind': match.group('kind').lower(),
                           'result': '\n'.join(result)})
@@ -135,6 +136,8 @@ def main():
         parser.error('give --point (none or more), or --at with --do')
     if args.at:
         task, delay = parse_point(args.at)
+        if log:
+            log.write('\n==== run with %r at %r + %ss ====\n' % (args.do, task, delay))
         result = run(command, log=log, event=(task, delay, args.do))
         result.update(point=task, delay=delay, reached=result['event'] is not None)
         with open(args.record, 'w') as handle:

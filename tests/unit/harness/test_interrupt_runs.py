@@ -34,6 +34,7 @@ OUTPUT = textwrap.dedent('''\
         module_stdout: ''
         msg: 'Module result deserialization failed: No start of json char found'
         rc: 137
+    ok: [fault-d]
 
     TASK [hailo_open.hailo.driver : Download the firmware] *************************
     fatal: [fault-a -> localhost]: FAILED! =>
@@ -77,8 +78,15 @@ def test_recap():
 def test_fatals_skip_ignored_failures_and_keep_the_result():
     found = harness.fatals(OUTPUT)
     assert [(f['host'], f['kind']) for f in found] == [('fault-b', 'failed'), ('fault-c', 'unreachable')]
-    assert 'rc: 137' in found[0]['result'] and found[0]['result'].endswith('rc: 137')
+    assert 'rc: 137' in found[0]['result'] and found[0]['result'].endswith('rc: 137')  # not fault-d's line
     assert 'Connection timed out' in found[1]['result']
+
+
+def test_a_long_result_is_kept_whole():
+    lines = ['fatal: [n]: FAILED! =>', '    msg: |-'] + ['        line %d' % n for n in range(300)] + [
+        '', '        No space left on device', '', 'PLAY RECAP ***']
+    found = harness.fatals(lines)
+    assert len(found) == 1 and found[0]['result'].endswith('No space left on device')
 
 
 def test_changed_tasks():
