@@ -8,11 +8,14 @@ set +e
 STAGES=("$@")
 [ ${#STAGES[@]} -gt 0 ] || STAGES=(lint units build sanity molecule)
 # Scenarios one after the other, the quicker amd64 ones first (a mistake fails in minutes), the long ones last.
-# Scenarios joined by + run side by side: each of those keeps about one core busy (one node: the controller and one
-# module at a time; the emulated arm64 node, a fault test's one playbook on one node, a VM), so two of them together
-# use the machine's two cores; the scenarios with several nodes use both cores alone. docs/testing.md, "How long it
-# takes".
-SCENARIOS=${HAILO_MOLECULE_SCENARIOS:-"errors+pull hailort site ee arm64+faults vm+vm_arm64"}
+# Scenarios joined by + run side by side, and a side can be a sequence (a,c+b,d: a then c, beside b then d). Each
+# of the long ones keeps about one core busy (the emulated arm64 node, a fault test's one playbook on one node, a
+# VM's one task at a time), so two sides use the machine's two cores: the arm64 node (the longest) then the arm64
+# VM, beside the fault tests then the amd64 VM. The scenarios with several nodes use both cores alone.
+# docs/testing.md, "How long it takes".
+SCENARIOS=${HAILO_MOLECULE_SCENARIOS:-"errors+pull hailort site ee arm64,vm_arm64+faults,vm"}
+# Every scenario named, space-separated and padded: " errors pull ... vm ".
+SCENARIO_NAMES=" $(echo "$SCENARIOS" | tr '+,' '  ' | tr -s ' ') "
 
 export PATH="$VENV/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$REPO_ROOT/collections"
@@ -95,22 +98,25 @@ scenario() {
   fi
 }
 
-# Scenarios side by side (a+b): each its own stage row; the group waits for all.
+# Scenarios side by side (a+b), each side a scenario or a sequence of them (a,c+b,d: a then c beside b then d):
+# each scenario its own stage row with its own time; the group waits for all.
 scenario_group() {
-  local name pids=() rc=0 start
-  start=$(date +%s)
-  for name in ${1//+/ }; do
-    (scenario "$name"; echo $? >"$LOG_DIR/molecule-$name.rc") &
+  local side name pids=() rc=0 result secs
+  for side in ${1//+/ }; do
+    (
+      for name in ${side//,/ }; do
+        start=$(date +%s)
+        scenario "$name"
+        echo "$? $(( $(date +%s) - start ))" >"$LOG_DIR/molecule-$name.rc"
+      done
+    ) &
     pids+=($!)
   done
   wait "${pids[@]}"
-  for name in ${1//+/ }; do
-    if [ "$(cat "$LOG_DIR/molecule-$name.rc")" = 0 ]; then
-      RESULTS+=("$(printf '%-24s %-6s %5ss' "molecule:$name" PASS "$(( $(date -r "$LOG_DIR/molecule-$name.rc" +%s) - start ))")")
-    else
-      RESULTS+=("$(printf '%-24s %-6s %5ss' "molecule:$name" FAIL "$(( $(date -r "$LOG_DIR/molecule-$name.rc" +%s) - start ))")")
-      FAILED=1 rc=1
-    fi
+  for name in $(echo "$1" | tr '+,' '  '); do
+    read -r result secs <"$LOG_DIR/molecule-$name.rc"
+    RESULTS+=("$(printf '%-24s %-6s %5ss' "molecule:$name" "$([ "$result" = 0 ] && echo PASS || echo FAIL)" "$secs")")
+    [ "$result" = 0 ] || { FAILED=1; rc=1; }
   done
   return $rc
 }
@@ -126,8 +132,8 @@ images_job() {
   echo "$rc $(( $(date +%s) - start ))" >"$LOG_DIR/images.rc"
   [ "$rc" = 0 ] || return 1
   start=$(date +%s)
-  case " ${SCENARIOS//+/ } " in *" vm "*) "$HARNESS_DIR/vm.sh" image amd64 || rc=1 ;; esac
-  case " ${SCENARIOS//+/ } " in *" vm_arm64 "*) "$HARNESS_DIR/vm.sh" image arm64 || rc=1 ;; esac
+  case "$SCENARIO_NAMES" in *" vm "*) "$HARNESS_DIR/vm.sh" image amd64 || rc=1 ;; esac
+  case "$SCENARIO_NAMES" in *" vm_arm64 "*) "$HARNESS_DIR/vm.sh" image arm64 || rc=1 ;; esac
   echo "$rc $(( $(date +%s) - start ))" >"$LOG_DIR/vm-images.rc"
   return $rc
 }
@@ -153,7 +159,7 @@ stage_molecule() {
       vm_images=done
     fi
     case "$name" in
-      *+*) log "stage molecule:$name (side by side)"; scenario_group "$name" ;;
+      *+*|*,*) log "stage molecule:$name (side by side)"; scenario_group "$name" ;;
       *) run_stage "molecule:$name" scenario "$name" ;;
     esac
   done
