@@ -298,6 +298,9 @@ def test_dpkg_interrupted(tmp_path):
     assert kernels.dpkg_interrupted(str(tmp_path)) is False
     (updates / '0003').write_text('Package: linux-headers-6.12.57+deb13-amd64\nStatus: install ok unpacked\n')
     assert kernels.dpkg_interrupted(str(tmp_path)) is True
+    assert not (tmp_path / 'lock').exists()  # facts create nothing
+    (tmp_path / 'lock').write_text('')
+    assert kernels.dpkg_interrupted(str(tmp_path)) is True
     # A dpkg still running (it holds its lock, a POSIX lock of another process) is not an interrupted one.
     holder = subprocess.Popen([sys.executable, '-c', HOLD_DPKG_LOCK, str(tmp_path / 'lock')],
                               stdout=subprocess.PIPE, universal_newlines=True)
