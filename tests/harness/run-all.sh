@@ -25,6 +25,30 @@ mkdir -p "$LOG_DIR"
 RESULTS=()
 FAILED=0
 
+# A row of the timing table: NAME RC SECONDS. Returns RC; a failure fails the run.
+add_row() {
+  RESULTS+=("$(printf '%-24s %-6s %5ss' "$1" "$([ "$2" = 0 ] && echo PASS || echo FAIL)" "$3")")
+  [ "$2" = 0 ] || { FAILED=1; return 1; }
+}
+
+# Run a command and write "RC SECONDS" to FILE (for work in the background, read back by add_row_from).
+timed() {
+  local file=$1 start rc
+  shift
+  start=$(date +%s)
+  "$@"
+  rc=$?
+  echo "$rc $(( $(date +%s) - start ))" >"$file"
+  return $rc
+}
+
+# The row NAME from a FILE that timed wrote.
+add_row_from() {
+  local rc secs
+  read -r rc secs <"$2"
+  add_row "$1" "$rc" "$secs"
+}
+
 run_stage() {
   local name=$1 start rc
   shift
@@ -32,9 +56,7 @@ run_stage() {
   start=$(date +%s)
   "$@"
   rc=$?
-  RESULTS+=("$(printf '%-24s %-6s %5ss' "$name" "$([ $rc = 0 ] && echo PASS || echo FAIL)" "$(( $(date +%s) - start ))")")
-  [ $rc = 0 ] || FAILED=1
-  return $rc
+  add_row "$name" "$rc" "$(( $(date +%s) - start ))"
 }
 
 stage_lint() {
@@ -101,22 +123,18 @@ scenario() {
 # Scenarios side by side (a+b), each side a scenario or a sequence of them (a,c+b,d: a then c beside b then d):
 # each scenario its own stage row with its own time; the group waits for all.
 scenario_group() {
-  local side name pids=() rc=0 result secs
+  local side name pids=() rc=0
   for side in ${1//+/ }; do
     (
       for name in ${side//,/ }; do
-        start=$(date +%s)
-        scenario "$name"
-        echo "$? $(( $(date +%s) - start ))" >"$LOG_DIR/molecule-$name.rc"
+        timed "$LOG_DIR/molecule-$name.rc" scenario "$name"
       done
     ) &
     pids+=($!)
   done
   wait "${pids[@]}"
   for name in $(echo "$1" | tr '+,' '  '); do
-    read -r result secs <"$LOG_DIR/molecule-$name.rc"
-    RESULTS+=("$(printf '%-24s %-6s %5ss' "molecule:$name" "$([ "$result" = 0 ] && echo PASS || echo FAIL)" "$secs")")
-    [ "$result" = 0 ] || { FAILED=1; rc=1; }
+    add_row_from "molecule:$name" "$LOG_DIR/molecule-$name.rc" || rc=1
   done
   return $rc
 }
@@ -125,27 +143,23 @@ scenario_group() {
 # core's work: debootstrap, and the arm64 layers under user-mode emulation) while the checks run: first the
 # container images (images.rc when done), then the VM disk images the chosen scenarios need (vm-images.rc), while
 # the first container scenarios run.
-images_job() {
-  local start rc=0
-  start=$(date +%s)
-  "$HARNESS_DIR/images.sh" amd64 arm64 || rc=1
-  echo "$rc $(( $(date +%s) - start ))" >"$LOG_DIR/images.rc"
-  [ "$rc" = 0 ] || return 1
-  start=$(date +%s)
+vm_images() {
+  local rc=0
   case "$SCENARIO_NAMES" in *" vm "*) "$HARNESS_DIR/vm.sh" image amd64 || rc=1 ;; esac
   case "$SCENARIO_NAMES" in *" vm_arm64 "*) "$HARNESS_DIR/vm.sh" image arm64 || rc=1 ;; esac
-  echo "$rc $(( $(date +%s) - start ))" >"$LOG_DIR/vm-images.rc"
   return $rc
+}
+
+images_job() {
+  timed "$LOG_DIR/images.rc" "$HARNESS_DIR/images.sh" amd64 arm64 && timed "$LOG_DIR/vm-images.rc" vm_images
 }
 
 # Wait for a result file of images_job and add its row; fails when the job failed.
 images_result() {
-  local name=$1 file=$2 rc secs
+  local name=$1 file=$2
   while [ ! -s "$LOG_DIR/$file" ] && kill -0 "$IMAGES_PID" 2>/dev/null; do sleep 5; done
-  [ -s "$LOG_DIR/$file" ] || { cat "$LOG_DIR/images.log"; RESULTS+=("$(printf '%-24s %-6s %5ss' "$name" FAIL 0)"); return 1; }
-  read -r rc secs <"$LOG_DIR/$file"
-  RESULTS+=("$(printf '%-24s %-6s %5ss' "$name" "$([ "$rc" = 0 ] && echo PASS || echo FAIL)" "$secs")")
-  [ "$rc" = 0 ] || { cat "$LOG_DIR/images.log"; return 1; }
+  [ -s "$LOG_DIR/$file" ] || { cat "$LOG_DIR/images.log"; add_row "$name" 1 0; return 1; }
+  add_row_from "$name" "$LOG_DIR/$file" || { cat "$LOG_DIR/images.log"; return 1; }
 }
 
 stage_molecule() {
@@ -168,15 +182,12 @@ stage_molecule() {
 # The unit tests run in one process: beside lint, build and sanity (units.rc when done).
 UNITS_PID=
 finish_units() {
-  local rc secs
   [ -n "$UNITS_PID" ] || return 0
   wait "$UNITS_PID"
   UNITS_PID=
   log "stage units (ran beside the other checks)"
   cat "$LOG_DIR/units.log"
-  read -r rc secs <"$LOG_DIR/units.rc"
-  RESULTS+=("$(printf '%-24s %-6s %5ss' units "$([ "$rc" = 0 ] && echo PASS || echo FAIL)" "$secs")")
-  [ "$rc" = 0 ] || FAILED=1
+  add_row_from units "$LOG_DIR/units.rc"
 }
 
 START=$(date +%s)
@@ -189,8 +200,7 @@ fi
 for stage in "${STAGES[@]}"; do
   case "$stage" in
     units)
-      ( start=$(date +%s); stage_units >"$LOG_DIR/units.log" 2>&1
-        echo "$? $(( $(date +%s) - start ))" >"$LOG_DIR/units.rc" ) &
+      timed "$LOG_DIR/units.rc" stage_units >"$LOG_DIR/units.log" 2>&1 &
       UNITS_PID=$! ;;
     lint|build|sanity) run_stage "$stage" "stage_$stage" ;;
     molecule) finish_units; stage_molecule || FAILED=1 ;;
