@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 export PATH="$VENV/bin:$PATH"
 
 WORK="$REPO_ROOT/build/ee"
-PORT=${HAILO_EE_PORT:-18478}
+PORT=${HAILO_EE_PORT:-18481}
 SSH_PORT=${HAILO_EE_SSH_PORT:-2298}
 NODE=hailo-ee-node
 rm -rf "$WORK" && mkdir -p "$WORK/context"

@@ -5,6 +5,11 @@ source "$(dirname "$0")/lib.sh"
 scenario=${1:?usage: molecule.sh SCENARIO [options]}
 shift
 export PATH="$VENV/bin:$PATH"
-# images.sh also re-registers binfmt for arm64: systemd containers may have wiped it.
-"$HARNESS_DIR/images.sh" amd64 arm64
+# images.sh builds the images a scenario may need (run-all.sh builds them in the background and sets
+# HAILO_IMAGES_READY, starting each scenario once its image is there) and re-registers binfmt for arm64.
+if [ -n "${HAILO_IMAGES_READY:-}" ]; then
+  "$HARNESS_DIR/binfmt.sh"
+else
+  "$HARNESS_DIR/images.sh" amd64 arm64
+fi
 cd "$REPO_ROOT" && exec molecule test -s "$scenario" "$@"

@@ -7,13 +7,14 @@ set +e
 
 STAGES=("$@")
 [ ${#STAGES[@]} -gt 0 ] || STAGES=(lint units build sanity molecule)
-# Scenarios one after the other, the quicker amd64 ones first (a mistake fails in minutes), the long ones last.
-# Scenarios joined by + run side by side, and a side can be a sequence (a,c+b,d: a then c, beside b then d). Each
-# of the long ones keeps about one core busy (the emulated arm64 node, a fault test's one playbook on one node, a
-# VM's one task at a time), so two sides use the machine's two cores: the arm64 node (the longest) then the arm64
-# VM, beside the fault tests then the amd64 VM. The scenarios with several nodes use both cores alone.
+# The scenarios, in one group of three sides that run side by side, each side a sequence (`,`): the emulated arm64
+# node then the arm64 VM; the quick amd64 scenarios (a mistake fails in minutes) then the execution environment; the
+# fault tests then the amd64 VM. The long ones keep about one core busy each (qemu-user or TCG), the amd64 container
+# scenarios mostly wait for podman and their nodes, so the three sides share the machine's two cores. Each scenario
+# starts once the image it needs is built (the images build in the background from the start). Groups separated by
+# spaces run one after the other ("errors vm+vm_arm64": errors, then the two VMs side by side).
 # docs/testing.md, "How long it takes".
-SCENARIOS=${HAILO_MOLECULE_SCENARIOS:-"errors+pull hailort site ee arm64,vm_arm64+faults,vm"}
+SCENARIOS=${HAILO_MOLECULE_SCENARIOS:-"arm64,vm_arm64+errors,pull,hailort,site,ee+faults,vm"}
 # Every scenario named, space-separated and padded: " errors pull ... vm ".
 SCENARIO_NAMES=" $(echo "$SCENARIOS" | tr '+,' '  ' | tr -s ' ') "
 
@@ -120,14 +121,42 @@ scenario() {
   fi
 }
 
+# The background image build's step a scenario waits for: the container image of its architecture, its VM's disk
+# image, or for the execution environment the whole job (ansible-builder prunes dangling images, which would take
+# the layers of an image still being built).
+scenario_image() {
+  case "$1" in
+    arm64) echo images-arm64 ;;
+    vm) echo vm-amd64 ;;
+    vm_arm64) echo vm-arm64 ;;
+    ee) echo images-done ;;
+    *) echo images-amd64 ;;
+  esac
+}
+
+# Wait for a step of the background image build (its result file STEP.rc); fails when it failed or never came.
+wait_image() {
+  local rc secs
+  while [ ! -s "$LOG_DIR/$1.rc" ] && kill -0 "$IMAGES_PID" 2>/dev/null; do sleep 5; done
+  [ -s "$LOG_DIR/$1.rc" ] || return 1
+  read -r rc secs <"$LOG_DIR/$1.rc"
+  [ "$rc" = 0 ]
+}
+
 # Scenarios side by side (a+b), each side a scenario or a sequence of them (a,c+b,d: a then c beside b then d):
-# each scenario its own stage row with its own time; the group waits for all.
+# each scenario starts when its image is built and has its own stage row with its own time; the group waits for
+# all.
 scenario_group() {
   local side name pids=() rc=0
   for side in ${1//+/ }; do
     (
       for name in ${side//,/ }; do
-        timed "$LOG_DIR/molecule-$name.rc" scenario "$name"
+        if wait_image "$(scenario_image "$name")"; then
+          timed "$LOG_DIR/molecule-$name.rc" scenario "$name"
+        else
+          log "molecule:$name not run: the image it needs did not build ($LOG_DIR/images.log)"
+          echo "1 0" >"$LOG_DIR/molecule-$name.rc"
+        fi
       done
     ) &
     pids+=($!)
@@ -140,43 +169,46 @@ scenario_group() {
 }
 
 # The test images, built in the background from the start (on a fresh machine they take minutes, mostly one
-# core's work: debootstrap, and the arm64 layers under user-mode emulation) while the checks run: first the
-# container images (images.rc when done), then the VM disk images the chosen scenarios need (vm-images.rc), while
-# the first container scenarios run.
-vm_images() {
-  local rc=0
-  case "$SCENARIO_NAMES" in *" vm "*) "$HARNESS_DIR/vm.sh" image amd64 || rc=1 ;; esac
-  case "$SCENARIO_NAMES" in *" vm_arm64 "*) "$HARNESS_DIR/vm.sh" image arm64 || rc=1 ;; esac
+# core's work: debootstrap, the arm64 layers under user-mode emulation, the VM disks) while the checks and the
+# first scenarios run, in the order the scenarios need them; each step writes its result file (STEP.rc), and
+# images-done.rc comes last.
+wanted() { [[ "$SCENARIO_NAMES" == *" $1 "* ]]; }
+images_job() {
+  timed "$LOG_DIR/images-amd64.rc" "$HARNESS_DIR/images.sh" amd64 || return 1
+  if wanted arm64 || wanted vm_arm64; then
+    timed "$LOG_DIR/images-arm64.rc" "$HARNESS_DIR/images.sh" arm64 || return 1
+  fi
+  if wanted vm; then timed "$LOG_DIR/vm-amd64.rc" "$HARNESS_DIR/vm.sh" image amd64 || return 1; fi
+  if wanted vm_arm64; then timed "$LOG_DIR/vm-arm64.rc" "$HARNESS_DIR/vm.sh" image arm64 || return 1; fi
+  echo "0 0" >"$LOG_DIR/images-done.rc"
+}
+
+# The image build's rows (each step that ran), once it has ended; when it failed, its log.
+finish_images() {
+  local step label rc=0
+  wait "$IMAGES_PID" || rc=1
+  while IFS=: read -r step label; do
+    if [ -s "$LOG_DIR/$step.rc" ]; then add_row_from "$label (bg)" "$LOG_DIR/$step.rc" || rc=1; fi
+  done <<'STEPS'
+images-amd64:container amd64
+images-arm64:container arm64
+vm-amd64:VM image amd64
+vm-arm64:VM image arm64
+STEPS
+  [ "$rc" = 0 ] || { cat "$LOG_DIR/images.log"; add_row "images (bg)" 1 0; }
   return $rc
 }
 
-images_job() {
-  timed "$LOG_DIR/images.rc" "$HARNESS_DIR/images.sh" amd64 arm64 && timed "$LOG_DIR/vm-images.rc" vm_images
-}
-
-# Wait for a result file of images_job and add its row; fails when the job failed.
-images_result() {
-  local name=$1 file=$2
-  while [ ! -s "$LOG_DIR/$file" ] && kill -0 "$IMAGES_PID" 2>/dev/null; do sleep 5; done
-  [ -s "$LOG_DIR/$file" ] || { cat "$LOG_DIR/images.log"; add_row "$name" 1 0; return 1; }
-  add_row_from "$name" "$LOG_DIR/$file" || { cat "$LOG_DIR/images.log"; return 1; }
-}
-
 stage_molecule() {
-  local name vm_images=pending
-  log "waiting for the test images (building in the background: $LOG_DIR/images.log)"
-  images_result "images (background)" images.rc || return 1
-  for name in $SCENARIOS; do
-    if [ "$vm_images" = pending ] && [[ "$name" == *vm* ]]; then
-      log "waiting for the VM images (building in the background: $LOG_DIR/images.log)"
-      images_result "vm-images (background)" vm-images.rc || return 1
-      vm_images=done
-    fi
-    case "$name" in
-      *+*|*,*) log "stage molecule:$name (side by side)"; scenario_group "$name" ;;
-      *) run_stage "molecule:$name" scenario "$name" ;;
-    esac
+  local group rc=0
+  # The scenarios' own runs of images.sh would build the images the background job is building.
+  export HAILO_IMAGES_READY=1
+  for group in $SCENARIOS; do
+    log "stage molecule:$group (each scenario once its image is built: $LOG_DIR/images.log)"
+    scenario_group "$group" || rc=1
   done
+  finish_images || rc=1
+  return $rc
 }
 
 # The unit tests run in one process: beside lint, build and sanity (units.rc when done).
@@ -192,7 +224,7 @@ finish_units() {
 
 START=$(date +%s)
 run_stage setup "$HARNESS_DIR/host-setup.sh" || { echo "setup failed"; exit 1; }
-rm -f "$LOG_DIR/images.rc" "$LOG_DIR/vm-images.rc" "$LOG_DIR/units.rc"
+rm -f "$LOG_DIR"/*.rc
 if [[ " ${STAGES[*]} " == *" molecule "* ]]; then
   images_job >"$LOG_DIR/images.log" 2>&1 &
   IMAGES_PID=$!
