@@ -23,6 +23,10 @@ def main(results_path, json_path, markdown_path):
     if trip:
         rows.append(('P0 task round trip', '%.2f s on 1 host; %.2f s on %d hosts at once'
                      % (trip['one_host_s'], trip['all_hosts_s'], trip['hosts']), '-', '-'))
+        if 'pipelined_one_host_s' in trip:
+            rows.append(('P0 the same, pipelined test connection', '%.2f s on 1 host; %.2f s on %d hosts at once'
+                         % (trip['pipelined_one_host_s'], trip['pipelined_all_hosts_s'], trip['hosts']),
+                         '%.2f; %.2f' % (trip['pipelined_ratio_one'], trip['pipelined_ratio_all']), 'lower is better'))
     p1 = results.get('p1')
     if p1:
         rows.append(('P1 first provisioning, 1 host vs %d' % p1['hosts'],

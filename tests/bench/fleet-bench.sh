@@ -2,7 +2,8 @@
 # The fleet benchmark (`make bench`): the fleet path measured on SIMULATED fleets of trixie containers (fixture
 # sources, umockdev devices, as in the demo), side by side in one run, written to build/bench/fleet-bench.json and
 # build/bench/fleet-bench.md. See docs/performance.md for what the figures mean.
-#   P0  cost of one task round trip on the container connection (1 host, and 8 hosts at once)
+#   P0  cost of one task round trip on the container connection (1 host, and 8 hosts at once), and on the test
+#       harness's pipelined one (tests/harness/connection_plugins/hailo_test_podman.py, which molecule uses)
 #   P1  first provisioning with site.yml of 1 host against 8 hosts (same target): wall times, HailoRT and DKMS builds
 #   P2  site.yml again on the 8 hosts with nothing changed: changed tasks, tasks per host, re-run / first run
 #   P3  a new kernel package on every host, then playbooks/reprovision.yml: wall time against one DKMS build of the
@@ -26,6 +27,7 @@ part() { [[ $PARTS == *" $1 "* ]]; }
 export PATH="$VENV/bin:$PATH"
 export ANSIBLE_CONFIG="$REPO_ROOT/ansible.cfg" ANSIBLE_COLLECTIONS_PATH="$REPO_ROOT/collections"
 export ANSIBLE_FORCE_COLOR=0 ANSIBLE_NOCOLOR=1
+export ANSIBLE_CONNECTION_PLUGINS="$HARNESS_DIR/connection_plugins"
 
 cleanup() {
   podman ps -a --format '{{.Names}}' | grep '^hailo-bench-' | xargs -r podman rm -f >/dev/null 2>&1 || true
@@ -138,9 +140,20 @@ cat > "$BENCH_DIR/noop.yml" <<'PLAY'
       changed_when: false
       loop: "{{ range(20) | list }}"
 PLAY
+# The same with the harness's pipelined connection, each right after the other so that both see the same machine.
+pipelined=(-e ansible_connection=hailo_test_podman -e ansible_pipelining=true)
 noop_one=$(play one noop-one "$BENCH_DIR/noop.yml")
+noop_one_p=$(play one noop-one-pipelined "$BENCH_DIR/noop.yml" "${pipelined[@]}")
 noop_many=$(play many noop-many "$BENCH_DIR/noop.yml")
-record round_trip "{\"one_host_s\": $(python3 -c "print(round($noop_one / 20, 3))"), \"hosts\": $HOSTS, \"all_hosts_s\": $(python3 -c "print(round($noop_many / 20, 3))")}"
+noop_many_p=$(play many noop-many-pipelined "$BENCH_DIR/noop.yml" "${pipelined[@]}")
+record round_trip "$(python3 - "$noop_one" "$noop_many" "$noop_one_p" "$noop_many_p" "$HOSTS" <<'PY'
+import json, sys
+one, many, one_p, many_p = (float(x) / 20 for x in sys.argv[1:5])
+print(json.dumps({'one_host_s': round(one, 3), 'hosts': int(sys.argv[5]), 'all_hosts_s': round(many, 3),
+                  'pipelined_one_host_s': round(one_p, 3), 'pipelined_all_hosts_s': round(many_p, 3),
+                  'pipelined_ratio_one': round(one_p / one, 2), 'pipelined_ratio_all': round(many_p / many, 2)}))
+PY
+)"
 fi
 
 if part p1; then

@@ -12,4 +12,7 @@ if [ -n "${HAILO_IMAGES_READY:-}" ]; then
 else
   "$HARNESS_DIR/images.sh" amd64 arm64
 fi
+# The pipelined podman connection the scenarios use (.config/molecule/config.yml), also for the ansible-playbook
+# runs of the fault tests and testinfra's Ansible backend.
+export ANSIBLE_CONNECTION_PLUGINS="$HARNESS_DIR/connection_plugins"
 cd "$REPO_ROOT" && exec molecule test -s "$scenario" "$@"
