@@ -7,14 +7,14 @@ set +e
 
 STAGES=("$@")
 [ ${#STAGES[@]} -gt 0 ] || STAGES=(lint units build sanity molecule)
-# The scenarios, in one group of three sides that run side by side, each side a sequence (`,`): the emulated arm64
-# node then the arm64 VM; the quick amd64 scenarios (a mistake fails in minutes) then the execution environment; the
-# fault tests then the amd64 VM. The long ones keep about one core busy each (qemu-user or TCG), the amd64 container
-# scenarios mostly wait for podman and their nodes, so the three sides share the machine's two cores. Each scenario
-# starts once the image it needs is built (the images build in the background from the start). Groups separated by
-# spaces run one after the other ("errors vm+vm_arm64": errors, then the two VMs side by side).
-# docs/testing.md, "How long it takes".
-SCENARIOS=${HAILO_MOLECULE_SCENARIOS:-"arm64,vm_arm64+errors,pull,hailort,site,ee+faults,vm"}
+# The scenarios, in one group of four sides that run side by side, each side a sequence (`,`): the emulated arm64
+# node; the quick amd64 container scenarios (a mistake fails in minutes) then the execution environment; the fault
+# tests then the amd64 VM; the arm64 VM. Each scenario starts once the image it needs is built (the images build in
+# the background from the start, the arm64 VM's last), so the machine's two cores are kept busy to the end: the
+# emulated node and the VMs keep about one core busy each (qemu-user or TCG), the amd64 container scenarios mostly
+# wait for podman and their nodes. Groups separated by spaces run one after the other ("errors vm+vm_arm64":
+# errors, then the two VMs side by side). docs/testing.md, "How long it takes".
+SCENARIOS=${HAILO_MOLECULE_SCENARIOS:-"arm64+errors,pull,hailort,site,ee+faults,vm+vm_arm64"}
 # Every scenario named, space-separated and padded: " errors pull ... vm ".
 SCENARIO_NAMES=" $(echo "$SCENARIOS" | tr '+,' '  ' | tr -s ' ') "
 
