@@ -88,8 +88,42 @@ def recap(lines):
     return hosts
 
 
+def descendants(pid, proc_dir='/proc'):
+    """Every process below pid (children, their children, ...), from the parent ids in /proc/<pid>/stat."""
+    children = {}
+    for entry in os.listdir(proc_dir):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(os.path.join(proc_dir, entry, 'stat')) as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        # The command name (in parentheses) may hold spaces: the parent id is the second field after it.
+        parent = int(stat.rsplit(')', 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def kill_controller(pid):
+    """SIGKILL the controller's process group and every process below it: Ansible's workers leave the group
+    (setsid), and a worker killed with its controller must not live on, blocked writing a result nobody reads."""
+    below = descendants(pid)
+    os.killpg(pid, signal.SIGKILL)
+    for child in below:
+        try:
+            os.kill(child, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def run(command, kill_at=None, log=None, event=None):
-    """Run the command; with kill_at=(task, delay), SIGKILL its process group after that task starts; with
+    """Run the command; with kill_at=(task, delay), SIGKILL its process group (and its workers) after that task starts; with
     event=(task, delay, shell command), run that command after that task starts and go on."""
     env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0', PYTHONUNBUFFERED='1')
     start = time.time()
@@ -108,7 +142,7 @@ def run(command, kill_at=None, log=None, event=None):
         if kill_at and killed is None and line.startswith('TASK [') and kill_at[0] in line:
             banner = line.strip().rstrip('*').strip()
             time.sleep(kill_at[1])
-            os.killpg(proc.pid, signal.SIGKILL)
+            kill_controller(proc.pid)
             killed = round(time.time() - start, 1)
             break
     proc.stdout.close()

@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -94,11 +95,13 @@ def test_changed_tasks():
         ['TASK [hailo_open.hailo.toolchain : Install the build toolchain and kernel headers]', 'fault-a']]
 
 
-# A stand-in for ansible-playbook: prints banners one second apart and a recap; a child process of it (as
-# ansible-playbook's workers are) must die with it.
+# A stand-in for ansible-playbook: prints banners one second apart and a recap; its child processes must die with
+# it: one in its process group, one in a session of its own (as Ansible's workers are: they call setsid).
 PLAYBOOK = textwrap.dedent('''\
     import subprocess, sys, time
     child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])
+    worker = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'], start_new_session=True)
+    open(sys.argv[1] + '.worker', 'w').write(str(worker.pid))
     open(sys.argv[1], 'w').write(str(child.pid))
     for name in ('toolchain : Install', 'driver : Build', 'validate : Report'):
         print('TASK [hailo_open.hailo.%s] ***' % name, flush=True)
@@ -107,6 +110,7 @@ PLAYBOOK = textwrap.dedent('''\
     print('PLAY RECAP ***')
     print('node                       : ok=3    changed=3    unreachable=0    failed=0    skipped=0')
     child.kill()
+    worker.kill()
     ''')
 
 
@@ -117,7 +121,15 @@ def playbook(tmp_path):
     return [sys.executable, str(path), str(tmp_path / 'child.pid')], tmp_path / 'child.pid'
 
 
-def alive(pid):
+def alive(pid, wait=5.0):
+    """Whether pid lives on, once SIGKILL has had up to `wait` seconds to take effect."""
+    deadline = time.time() + wait
+    while _alive(pid) and time.time() < deadline:
+        time.sleep(0.1)
+    return _alive(pid)
+
+
+def _alive(pid):
     try:
         with open('/proc/%d/stat' % pid) as handle:
             return handle.read().split(') ')[1][0] != 'Z'
@@ -133,6 +145,19 @@ def test_run_kills_the_whole_process_group_at_the_point(playbook):
     assert result['recap'] == {}
     assert result['changed'] == [['TASK [hailo_open.hailo.toolchain : Install]', 'node']]
     assert not alive(int(child_pid.read_text()))
+    assert not alive(int((child_pid.parent / 'child.pid.worker').read_text()))
+
+
+def test_descendants_walks_the_parent_ids(tmp_path):
+    # pid: (command name, parent); names with spaces and parentheses as /proc shows them.
+    table = {1: ('init', 0), 10: ('ansible-playboo', 1), 11: ('ansible-playboo', 10), 12: ('a (b) c', 11),
+             13: ('sh', 10), 20: ('other', 1)}
+    for pid, (name, parent) in table.items():
+        (tmp_path / str(pid)).mkdir()
+        (tmp_path / str(pid) / 'stat').write_text('%d (%s) S %d %d 0 0\n' % (pid, name, parent, pid))
+    (tmp_path / 'self').mkdir()
+    assert sorted(harness.descendants(10, str(tmp_path))) == [11, 12, 13]
+    assert harness.descendants(20, str(tmp_path)) == []
 
 
 def test_run_to_the_end_and_an_event(playbook, tmp_path):
