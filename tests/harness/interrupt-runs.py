@@ -123,8 +123,8 @@ def kill_controller(pid):
 
 
 def run(command, kill_at=None, log=None, event=None):
-    """Run the command; with kill_at=(task, delay), SIGKILL its process group (and its workers) after that task starts; with
-    event=(task, delay, shell command), run that command after that task starts and go on."""
+    """Run the command; with kill_at=(task, delay), SIGKILL its process group (and its workers) after that task
+    starts; with event=(task, delay, shell command), run that command after that task starts and go on."""
     env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0', PYTHONUNBUFFERED='1')
     start = time.time()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
