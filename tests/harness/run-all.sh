@@ -247,4 +247,19 @@ printf '%s\n' "${RESULTS[@]}"
 passed=$(printf '%s\n' "${RESULTS[@]}" | grep -c ' PASS ')
 failed=$(printf '%s\n' "${RESULTS[@]}" | grep -c ' FAIL ')
 printf '%s passed, %s failed\n' "$passed" "$failed"
+# Where each failed stage that has a log failed (its task and message, or the failed tests), last, so that a
+# reader of only the end of the output (CI) sees it.
+digested=" "
+for row in "${RESULTS[@]}"; do
+  [[ "$row" == *" FAIL "* ]] || continue
+  case "$row" in
+    "units "*) log_file="$LOG_DIR/units.log" ;;
+    molecule:*) name=${row%% *}; log_file="$LOG_DIR/molecule-${name#molecule:}.log" ;;
+    *"(bg)"*) log_file="$LOG_DIR/images.log" ;;
+    *) continue ;;
+  esac
+  [[ "$digested" == *" $log_file "* ]] && continue
+  digested="$digested $log_file "
+  [ -s "$log_file" ] && python "$HARNESS_DIR/failure-digest.py" "$log_file"
+done
 exit $FAILED
