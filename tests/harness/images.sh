@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the local test images (no registry is reachable): a Debian trixie base from debootstrap, then
-# a systemd image with two kernel flavours. Images that exist are reused; HAILO_REBUILD_IMAGES=1 rebuilds.
+# a systemd image with two kernel flavours, then on arm64 a top layer with more packages (lib.sh top_packages).
+# Images that exist are reused; HAILO_REBUILD_IMAGES=1 rebuilds.
 #   images.sh amd64|arm64 ...
 source "$(dirname "$0")/lib.sh"
 
@@ -35,6 +36,20 @@ build_systemd() {
     || { tail -n 30 "$CACHE_DIR/image-$arch.log"; die "building $image failed"; }
 }
 
+# The top layer (lib.sh top_packages), from the systemd image.
+build_top() {
+  local arch=$1 image packages
+  packages=$(top_packages "$arch")
+  [ -n "$packages" ] || return 0
+  image=$(node_image "$arch")
+  if podman image exists "$image" && [ "${HAILO_REBUILD_IMAGES:-0}" != 1 ]; then return; fi
+  log "building $image"
+  printf 'FROM %s\nRUN apt-get update && apt-get install -y --no-install-recommends %s \\\n && apt-get clean && rm -rf /var/lib/apt/lists/*\n' \
+      "$(systemd_image "$arch")" "$packages" \
+    | podman build --pull=never --arch "$arch" -t "$image" -f - "$CACHE_DIR" >"$CACHE_DIR/image-top-$arch.log" 2>&1 \
+    || { tail -n 30 "$CACHE_DIR/image-top-$arch.log"; die "building $image failed"; }
+}
+
 mkdir -p "$CACHE_DIR"
 for arch in "$@"; do
   case "$arch" in
@@ -44,4 +59,5 @@ for arch in "$@"; do
   esac
   build_base "$arch"
   build_systemd "$arch"
+  build_top "$arch"
 done

@@ -65,6 +65,7 @@ def test_a_lost_host_drops_out_and_the_other_finishes():
     # end without a failure.
     assert lost['recap']['fault-a']['failed'] == 0 and lost['recap']['fault-a']['unreachable'] == 0, lost['tail']
     assert not [f for f in lost['fatals'] if f['host'] == 'fault-a']
+    assert os.path.exists(os.path.join(RECORDS, 'faults-lost-report.json')), lost['tail']
     report = load('lost-report')
     statuses = dict((row['hostname'], row['status']) for row in report['hosts'])
     assert statuses == {'fault-a': 'ok', 'fault-b': 'unreachable'}, statuses
