@@ -10,7 +10,7 @@ MIRROR=$(debian_mirror)
 build_base() {
   local arch=$1 image root
   image=$(base_image "$arch")
-  if podman image exists "$image" && [ "${HAILO_REBUILD_IMAGES:-0}" != 1 ]; then return; fi
+  if image_reusable "$image"; then return; fi
   root=$(mktemp -d "${TMPDIR:-/tmp}/hailo-debootstrap.XXXXXX")
   log "debootstrap trixie $arch (base image $image)"
   debootstrap --arch="$arch" --variant=minbase \
@@ -24,7 +24,7 @@ build_base() {
 build_systemd() {
   local arch=$1 image emulated=no
   image=$(systemd_image "$arch")
-  if podman image exists "$image" && [ "${HAILO_REBUILD_IMAGES:-0}" != 1 ]; then return; fi
+  if image_reusable "$image"; then return; fi
   [ "$arch" = amd64 ] || emulated=yes
   log "building $image"
   podman build --pull=never --arch "$arch" \
@@ -42,7 +42,7 @@ build_top() {
   packages=$(top_packages "$arch")
   [ -n "$packages" ] || return 0
   image=$(node_image "$arch")
-  if podman image exists "$image" && [ "${HAILO_REBUILD_IMAGES:-0}" != 1 ]; then return; fi
+  if image_reusable "$image"; then return; fi
   log "building $image"
   printf 'FROM %s\nRUN apt-get update && apt-get install -y --no-install-recommends %s \\\n && apt-get clean && rm -rf /var/lib/apt/lists/*\n' \
       "$(systemd_image "$arch")" "$packages" \

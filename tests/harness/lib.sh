@@ -50,6 +50,10 @@ systemd_image() {
     "$( (base_image "$1"; cat "$REPO_ROOT/tests/images/trixie-systemd/Containerfile"; kernel_packages "$1";
          preload_packages "$1") | sha256sum | cut -c1-12)"
 }
+# Whether an image that exists may be used as it is (HAILO_REBUILD_IMAGES=1: never).
+image_reusable() {
+  podman image exists "$1" && [ "${HAILO_REBUILD_IMAGES:-0}" != 1 ]
+}
 # Packages installed in a layer of their own on top of the systemd image (images.sh build_top): what the arm64
 # scenario's roles would otherwise install under emulation (the Python binding's build dependencies: about 6 minutes
 # there on a busy machine). A change to this list rebuilds only that layer (minutes), not the image (about 20
